@@ -14,11 +14,15 @@ fi
 # File offset of a dynamic symbol: its address minus its LOAD segment's
 # virtual address plus that segment's file offset.
 file_offset() {
-	local addr
-	addr=$(readelf -W --dyn-syms "$1" | awk -v s="$2" '$8 == s { print $2; exit }')
-	readelf -W -l "$1" | awk -v a=$((16#$addr)) '$1 == "LOAD" {
-		off = strtonum($2); va = strtonum($3); sz = strtonum($6)
-		if (a >= va && a < va + sz) { printf "0x%x\n", a - va + off; exit } }'
+	local addr type off va fsz
+	addr=$((16#$(readelf -W --dyn-syms "$1" | awk -v s="$2" '$8 == s { print $2; exit }')))
+	while read -r type off va _ fsz _; do
+		[ "$type" = LOAD ] || continue
+		if ((addr >= va && addr < va + fsz)); then
+			printf '0x%x\n' $((addr - va + off))
+			return
+		fi
+	done < <(readelf -W -l "$1")
 }
 
 off=$(file_offset /bin/bash readline)

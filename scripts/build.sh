@@ -2,7 +2,7 @@
 # Configure (tinyconfig + config/uprobes.config) and build the kernel of the
 # tree in $SRC into $OBJ. Incremental: make decides what is stale.
 . "$(dirname "$0")/lib.sh"
-src=${1:-$SRC} obj=${2:-$OBJ}
+src=$(realpath "${1:-$SRC}") obj=$(realpath -m "${2:-$OBJ}")
 frag=$TOP/config/uprobes.config
 cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"

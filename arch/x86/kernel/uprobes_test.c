@@ -1,0 +1,533 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit test of the x86 uprobes instruction analysis and emulation.
+ *
+ * Included at the end of arch/x86/kernel/uprobes.c (when
+ * CONFIG_UPROBES_KUNIT_TEST=y) so it can call the static helpers.  It needs
+ * no task and no mm: it decodes byte patterns with uprobe_analyze() and runs
+ * the register-only emulators (jmp, jcc, loop, nop) on a pt_regs on the
+ * stack.  Emulators that write user memory (call, push) are only checked for
+ * their analysis; their branch-target arithmetic is shared with jmp.
+ */
+
+#include <kunit/test.h>
+
+/* Expected outcome of uprobe_analyze() */
+enum ut_class {
+	UT_REFUSED,	/* -ENOTSUPP */
+	UT_INVALID,	/* -EINVAL */
+	UT_STEP,	/* stepped, IP moved back (FIX_IP) */
+	UT_STEP_ABS,	/* stepped, IP left alone (ret, jmp *) */
+	UT_STEP_CALL,	/* stepped, pushed return address fixed (call *) */
+	UT_STEP_PUSHF,	/* stepped, TF cleared in the pushed image */
+	UT_BRANCH,	/* emulated relative branch */
+	UT_PUSH,	/* emulated push reg */
+	UT_NOP,		/* emulated no-op */
+};
+
+/* Expected RIP-relative scratch register */
+enum ut_rip {
+	UT_NORIP,
+	UT_SI,
+	UT_DI,
+	UT_BP,
+};
+
+struct ut_insn_case {
+	const char	*name;
+	u8		bytes[MAX_UINSN_BYTES];
+	bool		x86_64;
+	u8		class;
+	u8		rip;
+};
+
+#define I64(_name, _class, _rip, ...) \
+	{ .name = _name, .bytes = { __VA_ARGS__ }, .x86_64 = true, .class = _class, .rip = _rip }
+#define I32(_name, _class, ...) \
+	{ .name = _name, .bytes = { __VA_ARGS__ }, .x86_64 = false, .class = _class }
+
+static const struct ut_insn_case ut_insn_cases[] = {
+	/* emulated */
+	I64("nop", UT_NOP, 0, 0x90),
+	I64("66 nop", UT_NOP, 0, 0x66, 0x90),
+	I64("rex.w nop", UT_NOP, 0, 0x48, 0x90),
+	I64("xchg %eax,%r8d", UT_STEP, 0, 0x41, 0x90),
+	I64("pause", UT_NOP, 0, 0xf3, 0x90),
+	I64("nopl (%rax)", UT_NOP, 0, 0x0f, 0x1f, 0x00),
+	I64("nopw 0(%rax,%rax)", UT_NOP, 0, 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00),
+	I64("nopw %cs:0(%rax,%rax)", UT_NOP, 0,
+	    0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00),
+	I64("nopl 0(%rip) (no access)", UT_NOP, 0, 0x0f, 0x1f, 0x05, 1, 2, 3, 4),
+	I64("hint nop 0f 1f /1", UT_STEP, 0, 0x0f, 0x1f, 0x08),
+	I64("endbr64", UT_NOP, 0, 0xf3, 0x0f, 0x1e, 0xfa),
+	I64("endbr32", UT_NOP, 0, 0xf3, 0x0f, 0x1e, 0xfb),
+	I64("rdsspq %rax", UT_STEP, 0, 0xf3, 0x48, 0x0f, 0x1e, 0xc8),
+	I64("jmp rel8", UT_BRANCH, 0, 0xeb, 0x10),
+	I64("jmp rel32", UT_BRANCH, 0, 0xe9, 0x00, 0x10, 0x00, 0x00),
+	I64("call rel32", UT_BRANCH, 0, 0xe8, 0xfb, 0xff, 0xff, 0xff),
+	I64("bnd jmp rel32", UT_BRANCH, 0, 0xf2, 0xe9, 0x00, 0x10, 0x00, 0x00),
+	I64("ds jcc hint", UT_BRANCH, 0, 0x3e, 0x74, 0x02),
+	I64("loop", UT_BRANCH, 0, 0xe2, 0xfe),
+	I64("loope", UT_BRANCH, 0, 0xe1, 0xfe),
+	I64("loopne", UT_BRANCH, 0, 0xe0, 0xfe),
+	I64("jrcxz", UT_BRANCH, 0, 0xe3, 0x05),
+	I64("push %rbp", UT_PUSH, 0, 0x55),
+	I64("push %r15", UT_PUSH, 0, 0x41, 0x57),
+	I64("push %r12", UT_PUSH, 0, 0x41, 0x54),
+	I64("push %rsp", UT_PUSH, 0, 0x54),
+	I64("pushw %bx (16-bit)", UT_STEP, 0, 0x66, 0x53),
+	I32("push %ebp", UT_PUSH, 0x55),
+	I32("jmp rel32 (32-bit)", UT_BRANCH, 0xe9, 0x00, 0x10, 0x00, 0x00),
+	I32("call rel32 (32-bit)", UT_BRANCH, 0xe8, 0x00, 0x00, 0x00, 0x00),
+	I32("jecxz", UT_BRANCH, 0xe3, 0x05),
+	I32("inc %eax is not a REX", UT_STEP, 0x40),
+	/* stepped, special fix-ups */
+	I64("ret", UT_STEP_ABS, 0, 0xc3),
+	I64("rep ret", UT_STEP_ABS, 0, 0xf3, 0xc3),
+	I64("ret $8", UT_STEP_ABS, 0, 0xc2, 0x08, 0x00),
+	I64("jmp *%rax", UT_STEP_ABS, 0, 0xff, 0xe0),
+	I64("notrack jmp *%rax", UT_STEP_ABS, 0, 0x3e, 0xff, 0xe0),
+	I64("jmp *0x10(%rip)", UT_STEP_ABS, UT_SI, 0xff, 0x25, 0x10, 0, 0, 0),
+	I64("call *%rax", UT_STEP_CALL, 0, 0xff, 0xd0),
+	I64("call *%rsi", UT_STEP_CALL, 0, 0xff, 0xd6),
+	I64("call *0x8(%rbx)", UT_STEP_CALL, 0, 0xff, 0x53, 0x08),
+	I64("call *0x10(%rip)", UT_STEP_CALL, UT_SI, 0xff, 0x15, 0x10, 0, 0, 0),
+	I64("call *%r11", UT_STEP_CALL, 0, 0x41, 0xff, 0xd3),
+	I32("call *%eax (32-bit)", UT_STEP_CALL, 0xff, 0xd0),
+	I32("ret (32-bit)", UT_STEP_ABS, 0xc3),
+	I64("pushf", UT_STEP_PUSHF, 0, 0x9c),
+	I32("pushfl", UT_STEP_PUSHF, 0x9c),
+	/* stepped, plain */
+	I64("mov %rsp,%rbp", UT_STEP, 0, 0x48, 0x89, 0xe5),
+	I64("sub $0x10,%rsp", UT_STEP, 0, 0x48, 0x83, 0xec, 0x10),
+	I64("mov %fs:0x28,%rax", UT_STEP, 0,
+	    0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0, 0, 0),
+	I64("lock cmpxchg %ecx,(%rdx)", UT_STEP, 0, 0xf0, 0x0f, 0xb1, 0x0a),
+	I64("lock addl $1,(%rdi)", UT_STEP, 0, 0xf0, 0x83, 0x07, 0x01),
+	I64("movsb", UT_STEP, 0, 0xa4),
+	I64("stosq", UT_STEP, 0, 0x48, 0xab),
+	I64("in $0x60,%al", UT_STEP, 0, 0xe4, 0x60),
+	I64("out %al,(%dx)", UT_STEP, 0, 0xee),
+	I64("insb", UT_STEP, 0, 0x6c),
+	I64("hlt", UT_STEP, 0, 0xf4),
+	I64("ud2", UT_STEP, 0, 0x0f, 0x0b),
+	I64("cpuid", UT_STEP, 0, 0x0f, 0xa2),
+	I64("rdtsc", UT_STEP, 0, 0x0f, 0x31),
+	I64("xabort $1", UT_STEP, 0, 0xc6, 0xf8, 0x01),
+	I64("xend", UT_STEP, 0, 0x0f, 0x01, 0xd5),
+	I64("leave", UT_STEP, 0, 0xc9),
+	I64("mov %ds,%eax", UT_STEP, 0, 0x8c, 0xd8),
+	I64("mov %eax,%es", UT_STEP, 0, 0x8e, 0xc0),
+	I64("fldz", UT_STEP, 0, 0xd9, 0xee),
+	I64("vzeroupper", UT_STEP, 0, 0xc5, 0xf8, 0x77),
+	I64("movabs 0x1122334455667788,%al", UT_STEP, 0,
+	    0xa0, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11),
+	I32("mov 0x1234,%eax (disp32, not rip)", UT_STEP,
+	    0x8b, 0x05, 0x34, 0x12, 0, 0),
+	I32("pop %es", UT_STEP, 0x07),
+	I32("bound", UT_STEP, 0x62, 0x03),
+	I32("daa", UT_STEP, 0x27),
+	/* RIP-relative rewrites */
+	I64("mov 0x10(%rip),%rax", UT_STEP, UT_SI, 0x48, 0x8b, 0x05, 0x10, 0, 0, 0),
+	I64("mov 0x10(%rip),%rsi", UT_STEP, UT_DI, 0x48, 0x8b, 0x35, 0x10, 0, 0, 0),
+	I64("lea 0x10(%rip),%rdi", UT_STEP, UT_SI, 0x48, 0x8d, 0x3d, 0x10, 0, 0, 0),
+	I64("lea 0x10(%rip),%r14", UT_STEP, UT_DI, 0x4c, 0x8d, 0x35, 0x10, 0, 0, 0),
+	I64("cmpl $1,0x10(%rip) (imm after disp)", UT_STEP, UT_SI,
+	    0x83, 0x3d, 0x10, 0, 0, 0, 0x01),
+	I64("movl $5,0x10(%rip)", UT_STEP, UT_SI,
+	    0xc7, 0x05, 0x10, 0, 0, 0, 5, 0, 0, 0),
+	I64("lock incl 0x10(%rip)", UT_STEP, UT_SI, 0xf0, 0xff, 0x05, 0x10, 0, 0, 0),
+	I64("cmpxchg16b 0x10(%rip)", UT_STEP, UT_SI,
+	    0x48, 0x0f, 0xc7, 0x0d, 0x10, 0, 0, 0),
+	I64("mul 0x10(%rip)", UT_STEP, UT_SI, 0x48, 0xf7, 0x25, 0x10, 0, 0, 0),
+	I64("eip-relative (addr32)", UT_STEP, UT_SI, 0x67, 0x8b, 0x05, 0x10, 0, 0, 0),
+	I64("rex.b ignored on rip (not first byte)", UT_STEP, UT_SI,
+	    0x2e, 0x49, 0x8b, 0x05, 0x10, 0, 0, 0),
+	I64("rex.b on rip in first byte", UT_REFUSED, 0, 0x49, 0x8b, 0x05, 0x10, 0, 0, 0),
+	I64("pushq 0x10(%rip)", UT_STEP, UT_DI, 0xff, 0x35, 0x10, 0, 0, 0),
+	I64("vmovdqu 0x10(%rip),%xmm6 (vex2)", UT_STEP, UT_DI,
+	    0xc5, 0xfa, 0x6f, 0x35, 0x10, 0, 0, 0),
+	I64("vmovdqu 0x10(%rip),%xmm1 (vex3 B set)", UT_STEP, UT_SI,
+	    0xc4, 0xc1, 0x7a, 0x6f, 0x0d, 0x10, 0, 0, 0),
+	I64("vpaddd 0x10(%rip),%ymm6,%ymm7", UT_STEP, UT_BP,
+	    0xc5, 0xcd, 0xfe, 0x3d, 0x10, 0, 0, 0),
+	I64("sarx %esi,0x10(%rip),%edi", UT_STEP, UT_BP,
+	    0xc4, 0xe2, 0x4a, 0xf7, 0x3d, 0x10, 0, 0, 0),
+	I64("vmovdqu32 0x10(%rip),%zmm0 (evex)", UT_STEP, UT_SI,
+	    0x62, 0xf1, 0x7e, 0x48, 0x6f, 0x05, 0x10, 0, 0, 0),
+	/* refused */
+	I64("int3", UT_REFUSED, 0, 0xcc),
+	I64("int $0x80", UT_REFUSED, 0, 0xcd, 0x80),
+	I64("int $3", UT_REFUSED, 0, 0xcd, 0x03),
+	I64("int1", UT_REFUSED, 0, 0xf1),
+	I64("iretq", UT_REFUSED, 0, 0x48, 0xcf),
+	I64("syscall", UT_REFUSED, 0, 0x0f, 0x05),
+	I64("sysret", UT_REFUSED, 0, 0x0f, 0x07),
+	I64("sysenter", UT_REFUSED, 0, 0x0f, 0x34),
+	I64("sysexit", UT_REFUSED, 0, 0x0f, 0x35),
+	I64("popf", UT_REFUSED, 0, 0x9d),
+	I64("pushfw", UT_REFUSED, 0, 0x66, 0x9c),
+	I64("lret", UT_REFUSED, 0, 0xcb),
+	I64("lret $8", UT_REFUSED, 0, 0xca, 0x08, 0x00),
+	I64("ljmp *(%rax)", UT_REFUSED, 0, 0xff, 0x28),
+	I64("lcall *(%rax)", UT_REFUSED, 0, 0xff, 0x18),
+	I64("xbegin", UT_REFUSED, 0, 0xc7, 0xf8, 0x10, 0, 0, 0),
+	I64("mov %eax,%ss", UT_REFUSED, 0, 0x8e, 0xd0),
+	I64("enclu", UT_REFUSED, 0, 0x0f, 0x01, 0xd7),
+	I64("uiret", UT_REFUSED, 0, 0xf3, 0x0f, 0x01, 0xec),
+	I64("rep movsb", UT_REFUSED, 0, 0xf3, 0xa4),
+	I64("rep stosq", UT_REFUSED, 0, 0xf3, 0x48, 0xab),
+	I64("repne scasb", UT_REFUSED, 0, 0xf2, 0xae),
+	I64("rep insb", UT_REFUSED, 0, 0xf3, 0x6c),
+	I64("jmpw rel16", UT_REFUSED, 0, 0x66, 0xe9, 0x10, 0x00),
+	I64("callw *%ax", UT_REFUSED, 0, 0x66, 0xff, 0xd0),
+	I64("addr32 loop", UT_REFUSED, 0, 0x67, 0xe2, 0xfe),
+	I64("kvm emulate prefix", UT_REFUSED, 0, 0x0f, 0x0b, 'k', 'v', 'm', 0x90),
+	I64("rex2 mov", UT_REFUSED, 0, 0xd5, 0x10, 0x8b, 0x05, 0x10, 0, 0, 0),
+	I32("pop %ss", UT_REFUSED, 0x17),
+	I32("into", UT_REFUSED, 0xce),
+	I32("lcall $0x23,$0", UT_REFUSED, 0x9a, 0, 0, 0, 0, 0x23, 0),
+	I32("ljmp $0x23,$0", UT_REFUSED, 0xea, 0, 0, 0, 0, 0x23, 0),
+	I32("int $0x80 (32-bit)", UT_REFUSED, 0xcd, 0x80),
+	I32("sysenter (32-bit)", UT_REFUSED, 0x0f, 0x34),
+	I32("jcxz (addr16)", UT_REFUSED, 0x67, 0xe3, 0x05),
+	/* undecodable */
+	I64("truncated prefix soup", UT_INVALID, 0,
+	    0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+	    0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66),
+	I64("vex without opcode", UT_INVALID, 0, 0xc5, 0xf8, 0x0f),
+};
+
+static const char * const ut_class_name[] = {
+	"refused", "invalid", "step", "step-abs", "step-call", "step-pushf",
+	"branch", "push", "nop",
+};
+
+static const char * const ut_rip_name[] = { "none", "rsi", "rdi", "rbp" };
+
+/* Classify what uprobe_analyze() decided, in the test's terms */
+static void ut_classify(const struct arch_uprobe *aup, int ret, u8 *class, u8 *rip)
+{
+	u8 fixups = aup->defparam.fixups;
+
+	*rip = UT_NORIP;
+	if (ret == -ENOTSUPP) {
+		*class = UT_REFUSED;
+		return;
+	}
+	if (ret) {
+		*class = UT_INVALID;
+		return;
+	}
+	if (aup->ops == &branch_xol_ops) {
+		*class = UT_BRANCH;
+		return;
+	}
+	if (aup->ops == &push_xol_ops) {
+		*class = UT_PUSH;
+		return;
+	}
+	if (aup->ops == &nop_xol_ops)
+		*class = UT_NOP;
+	else if (fixups & UPROBE_FIX_CALL)
+		*class = UT_STEP_CALL;
+	else if (fixups & UPROBE_FIX_PUSHF)
+		*class = UT_STEP_PUSHF;
+	else if (fixups & UPROBE_FIX_IP)
+		*class = UT_STEP;
+	else
+		*class = UT_STEP_ABS;
+
+	if (fixups & UPROBE_FIX_RIP_SI)
+		*rip = UT_SI;
+	else if (fixups & UPROBE_FIX_RIP_DI)
+		*rip = UT_DI;
+	else if (fixups & UPROBE_FIX_RIP_BP)
+		*rip = UT_BP;
+}
+
+static void ut_check(struct kunit *test, const char *name, const u8 *bytes,
+		     bool x86_64, u8 exp_class, u8 exp_rip)
+{
+	struct arch_uprobe aup = {};
+	u8 class, rip;
+	int ret;
+
+	memcpy(aup.insn, bytes, MAX_UINSN_BYTES);
+	ret = uprobe_analyze(&aup, x86_64);
+	ut_classify(&aup, ret, &class, &rip);
+	KUNIT_EXPECT_EQ_MSG(test, class, exp_class, "%s (%s): got %s (ret %d), want %s",
+			    name, x86_64 ? "64" : "32", ut_class_name[class], ret,
+			    ut_class_name[exp_class]);
+	KUNIT_EXPECT_EQ_MSG(test, rip, exp_rip, "%s (%s): scratch %s, want %s",
+			    name, x86_64 ? "64" : "32", ut_rip_name[rip],
+			    ut_rip_name[exp_rip]);
+	/* the core puts insn[0] back when the probe goes away */
+	KUNIT_EXPECT_EQ_MSG(test, aup.insn[0], bytes[0], "%s: first byte changed", name);
+}
+
+static void ut_get_desc(const struct ut_insn_case *c, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s/%s", c->name, c->x86_64 ? "64" : "32");
+}
+
+KUNIT_ARRAY_PARAM(ut_insn, ut_insn_cases, ut_get_desc);
+
+static void uprobe_test_named_insns(struct kunit *test)
+{
+	const struct ut_insn_case *c = test->param_value;
+
+	ut_check(test, c->name, c->bytes, c->x86_64, c->class, c->rip);
+}
+
+/*
+ * Generated families: every Jcc in both encodings and modes, every push,
+ * and RIP-relative ALU/mov/lea forms with each ModRM.reg and with VEX.vvvv,
+ * checking the scratch register choice and the rewritten bytes.
+ */
+static u8 ut_expected_scratch(unsigned int used)
+{
+	if (!(used & BIT(6)))
+		return UT_SI;
+	if (!(used & BIT(7)))
+		return UT_DI;
+	return UT_BP;
+}
+
+static void uprobe_test_generated_insns(struct kunit *test)
+{
+	static const u8 alu_ops[] = {
+		0x01, 0x03, 0x09, 0x0b, 0x21, 0x23, 0x29, 0x2b, 0x31, 0x33,
+		0x39, 0x3b, 0x85, 0x87, 0x89, 0x8b, 0x8d,
+	};
+	u8 b[MAX_UINSN_BYTES], b32[MAX_UINSN_BYTES];
+	unsigned int i, reg, v, rex, mode, cc;
+	char name[48];
+
+	for (mode = 0; mode < 2; mode++) {
+		for (cc = 0; cc < 16; cc++) {
+			memset(b, 0, sizeof(b));
+			b[0] = 0x70 | cc;
+			b[1] = 0x7f;
+			snprintf(name, sizeof(name), "jcc8 cc=%x", cc);
+			ut_check(test, name, b, mode, UT_BRANCH, 0);
+			b[0] = 0x0f;
+			b[1] = 0x80 | cc;
+			b[2] = 0x80;
+			snprintf(name, sizeof(name), "jcc32 cc=%x", cc);
+			ut_check(test, name, b, mode, UT_BRANCH, 0);
+		}
+		for (reg = 0; reg < 8; reg++) {
+			memset(b, 0, sizeof(b));
+			b[0] = 0x50 | reg;
+			snprintf(name, sizeof(name), "push reg %u", reg);
+			ut_check(test, name, b, mode, UT_PUSH, 0);
+			b[0] = 0x58 | reg;
+			snprintf(name, sizeof(name), "pop reg %u", reg);
+			ut_check(test, name, b, mode, UT_STEP, 0);
+		}
+	}
+
+	for (i = 0; i < ARRAY_SIZE(alu_ops); i++) {
+		for (reg = 0; reg < 8; reg++) {
+			for (rex = 0x48; rex <= 0x4c; rex += 4) {
+				struct arch_uprobe aup = {};
+				u8 want = ut_expected_scratch(BIT(reg));
+
+				memset(b, 0, sizeof(b));
+				b[0] = rex;
+				b[1] = alu_ops[i];
+				b[2] = (reg << 3) | 5;
+				b[3] = 0x44;
+				snprintf(name, sizeof(name), "op %02x reg %u rex %02x rip",
+					 alu_ops[i], reg, rex);
+				ut_check(test, name, b, true, UT_STEP, want);
+
+				memcpy(aup.insn, b, sizeof(b));
+				KUNIT_ASSERT_EQ(test, uprobe_analyze(&aup, true), 0);
+				KUNIT_EXPECT_EQ_MSG(test, aup.ixol[2],
+						    0x80 | (reg << 3) | (want == UT_SI ? 6 : 7),
+						    "%s: modrm rewrite", name);
+				KUNIT_EXPECT_EQ_MSG(test, aup.ixol[3], 0x44, "%s: disp", name);
+				KUNIT_EXPECT_EQ(test, aup.defparam.ilen, 7);
+			}
+			/* the same ModRM is an absolute disp32 in 32-bit mode */
+			memset(b32, 0, sizeof(b32));
+			b32[0] = alu_ops[i];
+			b32[1] = (reg << 3) | 5;
+			snprintf(name, sizeof(name), "op %02x reg %u disp32", alu_ops[i], reg);
+			ut_check(test, name, b32, false, UT_STEP, 0);
+			for (v = 0; v < 8; v++) {
+				u8 want = ut_expected_scratch(BIT(reg) | BIT(v));
+
+				/* vandps 0x44(%rip),%xmm<v>,%xmm<reg> */
+				memset(b, 0, sizeof(b));
+				b[0] = 0xc5;
+				b[1] = 0x80 | ((~v & 0xf) << 3);
+				b[2] = 0x54;
+				b[3] = (reg << 3) | 5;
+				b[4] = 0x44;
+				snprintf(name, sizeof(name), "vandps reg %u vvvv %u rip", reg, v);
+				ut_check(test, name, b, true, UT_STEP, want);
+			}
+		}
+	}
+
+	/* non-RIP ModRM forms never get a scratch register */
+	for (i = 0; i < 256; i++) {
+		if ((i & 0xc7) == 0x05)
+			continue;
+		memset(b, 0, sizeof(b));
+		b[0] = 0x48;
+		b[1] = 0x8b;
+		b[2] = i;
+		snprintf(name, sizeof(name), "mov modrm %02x", i);
+		ut_check(test, name, b, true, UT_STEP, 0);
+	}
+}
+
+/* Reference condition evaluation, written from the SDM Jcc table */
+static bool ut_ref_cond(unsigned long fl, u8 cc)
+{
+	bool of = fl & X86_EFLAGS_OF, sf = fl & X86_EFLAGS_SF;
+	bool zf = fl & X86_EFLAGS_ZF, cf = fl & X86_EFLAGS_CF;
+	bool pf = fl & X86_EFLAGS_PF;
+	bool table[16] = {
+		of, !of, cf, !cf, zf, !zf, cf || zf, !cf && !zf,
+		sf, !sf, pf, !pf, sf != of, sf == of, zf || sf != of, !zf && sf == of,
+	};
+
+	return table[cc];
+}
+
+static void uprobe_test_conditions(struct kunit *test)
+{
+	static const unsigned long bits[] = {
+		X86_EFLAGS_OF, X86_EFLAGS_SF, X86_EFLAGS_ZF, X86_EFLAGS_CF, X86_EFLAGS_PF,
+	};
+	unsigned int combo, i;
+	u8 cc;
+
+	for (combo = 0; combo < 32; combo++) {
+		unsigned long fl = X86_EFLAGS_FIXED;
+
+		for (i = 0; i < ARRAY_SIZE(bits); i++) {
+			if (combo & BIT(i))
+				fl |= bits[i];
+		}
+		for (cc = 0; cc < 16; cc++)
+			KUNIT_EXPECT_EQ_MSG(test, uprobe_cond_true(fl, cc), ut_ref_cond(fl, cc),
+					    "cc %x flags %lx", cc, fl);
+	}
+}
+
+struct ut_emu_case {
+	const char	*name;
+	u8		bytes[MAX_UINSN_BYTES];
+	bool		x86_64;
+	unsigned long	ip, flags, cx;
+	unsigned long	exp_ip, exp_cx;
+};
+
+#define E64(_name, _ip, _fl, _cx, _eip, _ecx, ...) \
+	{ _name, { __VA_ARGS__ }, true, _ip, _fl, _cx, _eip, _ecx }
+#define E32(_name, _ip, _fl, _cx, _eip, _ecx, ...) \
+	{ _name, { __VA_ARGS__ }, false, _ip, _fl, _cx, _eip, _ecx }
+
+static const struct ut_emu_case ut_emu_cases[] = {
+	E64("jmp rel8 fwd", 0x401000, 0, 0, 0x401012, 0, 0xeb, 0x10),
+	E64("jmp rel8 back", 0x401000, 0, 0, 0x400ff2, 0, 0xeb, 0xf0),
+	E64("jmp rel8 self", 0x401000, 0, 0, 0x401000, 0, 0xeb, 0xfe),
+	E64("jmp rel32 fwd", 0x401000, 0, 0, 0x501005, 0, 0xe9, 0, 0, 0x10, 0),
+	E64("jmp rel32 back", 0x7f0000001000, 0, 0, 0x7eff80001005, 0,
+	    0xe9, 0x00, 0x00, 0x00, 0x80),
+	E64("je taken", 0x401000, X86_EFLAGS_ZF, 0, 0x401007, 0, 0x74, 0x05),
+	E64("je not taken", 0x401000, 0, 0, 0x401002, 0, 0x74, 0x05),
+	E64("jne rel32 taken", 0x401000, 0, 0, 0x401106, 0, 0x0f, 0x85, 0, 1, 0, 0),
+	E64("jne rel32 not taken", 0x401000, X86_EFLAGS_ZF, 0, 0x401006, 0,
+	    0x0f, 0x85, 0, 1, 0, 0),
+	E64("jl taken (SF!=OF)", 0x401000, X86_EFLAGS_SF, 0, 0x401012, 0, 0x7c, 0x10),
+	E64("jg not taken (ZF)", 0x401000, X86_EFLAGS_ZF, 0, 0x401002, 0, 0x7f, 0x10),
+	E64("ja taken", 0x401000, 0, 0, 0x401012, 0, 0x77, 0x10),
+	E64("ja not taken (CF)", 0x401000, X86_EFLAGS_CF, 0, 0x401002, 0, 0x77, 0x10),
+	E64("prefixed jcc length", 0x401000, X86_EFLAGS_ZF, 0, 0x401013, 0, 0x3e, 0x74, 0x10),
+	E64("loop taken", 0x401000, 0, 3, 0x400ffe + 2, 2, 0xe2, 0xfe),
+	E64("loop falls through", 0x401000, 0, 1, 0x401002, 0, 0xe2, 0xfe),
+	E64("loop wraps rcx", 0x401000, 0, 0, 0x401000, ~0UL, 0xe2, 0xfe),
+	E64("loope needs ZF", 0x401000, 0, 5, 0x401002, 4, 0xe1, 0xfe),
+	E64("loope taken", 0x401000, X86_EFLAGS_ZF, 5, 0x401000, 4, 0xe1, 0xfe),
+	E64("loopne taken", 0x401000, 0, 5, 0x401000, 4, 0xe0, 0xfe),
+	E64("jrcxz taken", 0x401000, 0, 0, 0x401007, 0, 0xe3, 0x05),
+	E64("jrcxz high bits", 0x401000, 0, 1UL << 40, 0x401002, 1UL << 40, 0xe3, 0x05),
+	E64("nop", 0x401000, 0, 0, 0x401001, 0, 0x90),
+	E64("long nop", 0x401000, 0, 0, 0x401008, 0,
+	    0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00),
+	E64("endbr64", 0x401000, 0, 0, 0x401004, 0, 0xf3, 0x0f, 0x1e, 0xfa),
+	E32("jmp rel32 wraps 4G", 0xfffff000, 0, 0, 0x00001005, 0, 0xe9, 0, 0x20, 0, 0),
+	E32("jecxz ignores high half", 0x8048000, 0, 1UL << 40, 0x8048007, 1UL << 40,
+	    0xe3, 0x05),
+	E32("loop 32-bit", 0x8048000, 0, 2, 0x8048000, 1, 0xe2, 0xfe),
+	E32("je taken 32-bit", 0x8048000, X86_EFLAGS_ZF, 0, 0x8048007, 0, 0x74, 0x05),
+};
+
+static void ut_emu_get_desc(const struct ut_emu_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(ut_emu, ut_emu_cases, ut_emu_get_desc);
+
+static void uprobe_test_emulation(struct kunit *test)
+{
+	const struct ut_emu_case *c = test->param_value;
+	struct arch_uprobe aup = {};
+	struct pt_regs regs = {};
+
+	memcpy(aup.insn, c->bytes, MAX_UINSN_BYTES);
+	KUNIT_ASSERT_EQ_MSG(test, uprobe_analyze(&aup, c->x86_64), 0, "%s", c->name);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, aup.ops->emulate, "%s: not emulated", c->name);
+
+	regs.cs = c->x86_64 ? __USER_CS : __USER32_CS;
+	regs.ip = c->ip;
+	regs.flags = c->flags | X86_EFLAGS_FIXED;
+	regs.cx = c->cx;
+	KUNIT_EXPECT_TRUE_MSG(test, aup.ops->emulate(&aup, &regs), "%s", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, regs.ip, c->exp_ip, "%s: ip", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, regs.cx, c->exp_cx, "%s: cx", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, regs.flags, c->flags | X86_EFLAGS_FIXED,
+			    "%s: flags changed", c->name);
+}
+
+static void uprobe_test_is_alive(struct kunit *test)
+{
+	struct return_instance ri = { .stack = 0x7ffe0000 };
+	struct pt_regs regs = {};
+
+	regs.sp = ri.stack;
+	KUNIT_EXPECT_FALSE(test, arch_uretprobe_is_alive(&ri, RP_CHECK_CALL, &regs));
+	KUNIT_EXPECT_TRUE(test, arch_uretprobe_is_alive(&ri, RP_CHECK_CHAIN_CALL, &regs));
+	KUNIT_EXPECT_TRUE(test, arch_uretprobe_is_alive(&ri, RP_CHECK_RET, &regs));
+	regs.sp = ri.stack - 8;
+	KUNIT_EXPECT_TRUE(test, arch_uretprobe_is_alive(&ri, RP_CHECK_CALL, &regs));
+	KUNIT_EXPECT_TRUE(test, arch_uretprobe_is_alive(&ri, RP_CHECK_RET, &regs));
+	regs.sp = ri.stack + 8;
+	KUNIT_EXPECT_FALSE(test, arch_uretprobe_is_alive(&ri, RP_CHECK_CALL, &regs));
+	KUNIT_EXPECT_FALSE(test, arch_uretprobe_is_alive(&ri, RP_CHECK_CHAIN_CALL, &regs));
+	KUNIT_EXPECT_FALSE(test, arch_uretprobe_is_alive(&ri, RP_CHECK_RET, &regs));
+}
+
+static struct kunit_case uprobe_x86_insn_cases[] = {
+	KUNIT_CASE_PARAM(uprobe_test_named_insns, ut_insn_gen_params),
+	KUNIT_CASE(uprobe_test_generated_insns),
+	KUNIT_CASE(uprobe_test_conditions),
+	KUNIT_CASE_PARAM(uprobe_test_emulation, ut_emu_gen_params),
+	KUNIT_CASE(uprobe_test_is_alive),
+	{}
+};
+
+static struct kunit_suite uprobe_x86_insn_suite = {
+	.name = "uprobes_x86_insn",
+	.test_cases = uprobe_x86_insn_cases,
+};
+
+kunit_test_suites(&uprobe_x86_insn_suite);

@@ -1,0 +1,2053 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * uprobes: the architecture independent breakpoint core.
+ *
+ * A probe is a breakpoint at (inode, file offset).  It is installed in
+ * every process that maps that part of the file privately and executably,
+ * as long as one of its consumers wants that process.  When a task hits it,
+ * the consumers' handlers run in the task's own context, and the displaced
+ * instruction is then either emulated by the architecture or single-stepped
+ * out of line from a per-mm "XOL" page, so that other threads never see the
+ * original instruction missing.
+ *
+ * Objects and lifetime:
+ *
+ * - struct uprobe is refcounted.  While it sits in probe_tree the tree
+ *   owns one reference; uprobe_register() hands one to its caller, which
+ *   gives it back in uprobe_unregister_nosync(); a task that hit the probe
+ *   holds one while it single-steps, and one per pending return instance.
+ *   The probe pins its inode (igrab), so the inode pointer in the key can
+ *   not be reused while the probe exists.
+ *
+ * - struct uprobe_consumer belongs to the caller.  Consumer lists are
+ *   modified with list_add_rcu()/list_del_rcu() under the probe's
+ *   register_rwsem and read under probe_srcu on the hit path.  SRCU
+ *   rather than RCU because handlers run in task context and may sleep
+ *   (sleepable BPF programs).  After uprobe_unregister_sync() no handler
+ *   can still be running with a consumer that was removed before it.
+ *
+ * Locks, outermost first:
+ *
+ *   probe->cons_rwsem	serialises register/unregister/apply of one
+ *				probe, so that its consumer list and what is
+ *				installed agree.
+ *   probe_fork_sem		percpu rwsem, written around the i_mmap walk
+ *				of register/unregister/apply, read by fork,
+ *				so that a child's page tables are copied
+ *				either before or after a walk, never during.
+ *   mm->mmap_lock (write)	every install/removal in an mm, so they are
+ *				serialised with each other and with the
+ *				mmap/munmap hooks (which already hold it).
+ *   probe->analyse_mutex	the one-time read and analysis of the
+ *				original instruction.
+ *   probe_tree_lock		rwlock over probe_tree.  Lookups on the hit
+ *				path hold it for reading only long enough to
+ *				take a reference, so they never sleep under it.
+ *
+ * Breakpoints are written with get_user_pages_remote(FOLL_FORCE|FOLL_WRITE)
+ * like ptrace's POKETEXT: that breaks COW and gives the mm its own anonymous
+ * copy of the page; the page cache and shared mappings are never written.
+ * Forked children inherit these private pages through fork's page copy.
+ */
+
+#define pr_fmt(fmt) "uprobes: " fmt
+
+#include <linux/kernel.h>
+#include <linux/highmem.h>
+#include <linux/pagemap.h>
+#include <linux/shmem_fs.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/oom.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/export.h>
+#include <linux/rmap.h>
+#include <linux/slab.h>
+#include <linux/rbtree.h>
+#include <linux/refcount.h>
+#include <linux/srcu.h>
+#include <linux/rculist.h>
+#include <linux/percpu-rwsem.h>
+#include <linux/task_work.h>
+#include <linux/kdebug.h>
+#include <linux/ptrace.h>
+#include <linux/uprobes.h>
+
+#include <asm/cacheflush.h>
+
+#define XOL_SLOTS_PER_PAGE		(PAGE_SIZE / UPROBE_XOL_SLOT_BYTES)
+/* Slot 0 of the XOL page holds the return probe trampoline. */
+#define XOL_TRAMPOLINE_SLOT		0
+
+/*
+ * One probed (inode, file offset).  Field names are ours; only the type
+ * name is shared with <linux/uprobes.h>, which keeps it opaque.
+ */
+struct uprobe {
+	struct rb_node		node;		/* linked in probe_tree */
+	refcount_t		usage;
+	/* guards cons_head against register/unregister/apply */
+	struct rw_semaphore	cons_rwsem;
+	struct list_head	cons_head;	/* of uprobe_consumer::cons_node */
+	struct inode		*host;		/* igrab()ed file inode */
+	loff_t			file_off;	/* of the probed instruction */
+	loff_t			ctr_off;	/* USDT semaphore, 0 if none */
+	/* one-time fetch and arch analysis of the instruction */
+	struct mutex		analyse_mutex;
+	/* ainsn is filled in; set with release, read with acquire */
+	bool			analysed;
+	struct arch_uprobe	ainsn;
+};
+
+/*
+ * Slot allocator of one XOL page, one bit per UPROBE_XOL_SLOT_BYTES.  A
+ * separate type so that the KUnit test can drive it without any mm.
+ */
+struct xol_bitmap {
+	DECLARE_BITMAP(map, XOL_SLOTS_PER_PAGE);
+	atomic_t		used;		/* bits set, trampoline included */
+};
+
+/* The per-mm page that holds the trampoline and the stepped copies. */
+struct xol_area {
+	unsigned long		base;		/* user address of insn_page */
+	struct page		*insn_page;
+	struct xol_bitmap	bits;
+	wait_queue_head_t	slot_wait;	/* tasks waiting for a slot */
+};
+
+static struct rb_root probe_tree = RB_ROOT;
+static DEFINE_RWLOCK(probe_tree_lock);
+
+DEFINE_STATIC_SRCU(probe_srcu);
+DEFINE_STATIC_PERCPU_RWSEM(probe_fork_sem);
+
+/* ------------------------------------------------------------------ */
+/* The probe tree, ordered by (inode, offset).                          */
+
+static int probe_key_cmp(const struct inode *inode, loff_t offset,
+			  const struct uprobe *u)
+{
+	if (inode != u->host)
+		return (unsigned long)inode < (unsigned long)u->host ? -1 : 1;
+	if (offset != u->file_off)
+		return offset < u->file_off ? -1 : 1;
+	return 0;
+}
+
+static int probe_node_cmp(struct rb_node *a, const struct rb_node *b)
+{
+	const struct uprobe *ua = rb_entry(a, struct uprobe, node);
+
+	return probe_key_cmp(ua->host, ua->file_off,
+			      rb_entry(b, struct uprobe, node));
+}
+
+/* Insert @u; returns the probe already holding that key, or NULL. */
+static struct uprobe *probe_tree_add(struct rb_root *root, struct uprobe *u)
+{
+	struct rb_node *old = rb_find_add(&u->node, root, probe_node_cmp);
+
+	return old ? rb_entry(old, struct uprobe, node) : NULL;
+}
+
+/*
+ * The first probe of @inode with @start <= offset < @end, or NULL.
+ * Because the tree is ordered by (inode, offset), the probes of one inode
+ * form a contiguous, sorted run and a lower-bound search finds the range.
+ */
+static struct uprobe *probe_tree_first_in(struct rb_root *root,
+					const struct inode *inode,
+					loff_t start, loff_t end)
+{
+	struct rb_node *n = root->rb_node;
+	struct uprobe *best = NULL;
+
+	while (n) {
+		struct uprobe *u = rb_entry(n, struct uprobe, node);
+
+		if (probe_key_cmp(inode, start, u) <= 0) {
+			best = u;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	if (best && best->host == inode && best->file_off < end)
+		return best;
+	return NULL;
+}
+
+static struct uprobe *probe_tree_lookup(struct rb_root *root,
+				       const struct inode *inode, loff_t offset)
+{
+	struct uprobe *u = probe_tree_first_in(root, inode, offset, offset + 1);
+
+	return u && u->file_off == offset ? u : NULL;
+}
+
+static struct uprobe *probe_hold(struct uprobe *probe)
+{
+	refcount_inc(&probe->usage);
+	return probe;
+}
+
+/* May sleep (iput). */
+static void probe_drop(struct uprobe *probe)
+{
+	if (!refcount_dec_and_test(&probe->usage))
+		return;
+	/* The tree's reference is gone, so nobody can find it any more. */
+	WARN_ON_ONCE(!RB_EMPTY_NODE(&probe->node));
+	iput(probe->host);
+	kfree(probe);
+}
+
+/*
+ * Look up the first probe of @inode in [@start, @end) and return it with a
+ * reference.  Every probe in the tree holds the tree's reference, and it
+ * is erased from the tree before that reference is dropped, so
+ * refcount_inc() under the read lock is safe.
+ */
+static struct uprobe *probe_lookup_range(struct inode *inode, loff_t start,
+					loff_t end)
+{
+	struct uprobe *u;
+
+	read_lock(&probe_tree_lock);
+	u = probe_tree_first_in(&probe_tree, inode, start, end);
+	if (u)
+		probe_hold(u);
+	read_unlock(&probe_tree_lock);
+	return u;
+}
+
+static struct uprobe *probe_lookup(struct inode *inode, loff_t offset)
+{
+	return probe_lookup_range(inode, offset, offset + 1);
+}
+
+static bool probe_unlinked(struct uprobe *probe)
+{
+	return RB_EMPTY_NODE(&probe->node);
+}
+
+/* Called with register_rwsem held for writing and no consumers left. */
+static void probe_unlink(struct uprobe *probe)
+{
+	write_lock(&probe_tree_lock);
+	rb_erase(&probe->node, &probe_tree);
+	RB_CLEAR_NODE(&probe->node);
+	write_unlock(&probe_tree_lock);
+	probe_drop(probe);		/* the tree's reference */
+}
+
+/* Find or create the probe for (inode, offset); returns a new reference. */
+static struct uprobe *probe_get_or_create(struct inode *inode, loff_t offset,
+				   loff_t ref_ctr_offset)
+{
+	struct uprobe *new, *cur;
+
+	new = kzalloc(sizeof(*new), GFP_KERNEL);
+	if (!new)
+		return ERR_PTR(-ENOMEM);
+	new->host = igrab(inode);
+	if (!new->host) {
+		kfree(new);
+		return ERR_PTR(-EINVAL);
+	}
+	new->file_off = offset;
+	new->ctr_off = ref_ctr_offset;
+	refcount_set(&new->usage, 2);	/* the tree's and the caller's */
+	init_rwsem(&new->cons_rwsem);
+	mutex_init(&new->analyse_mutex);
+	INIT_LIST_HEAD(&new->cons_head);
+
+	write_lock(&probe_tree_lock);
+	cur = probe_tree_add(&probe_tree, new);
+	if (cur)
+		probe_hold(cur);
+	write_unlock(&probe_tree_lock);
+
+	if (!cur)
+		return new;
+
+	iput(new->host);
+	kfree(new);
+	if (cur->ctr_off != ref_ctr_offset) {
+		pr_warn("inode %lu offset %#llx: USDT semaphore at %#llx, not %#llx\n",
+			inode->i_ino, (unsigned long long)offset,
+			(unsigned long long)cur->ctr_off,
+			(unsigned long long)ref_ctr_offset);
+		probe_drop(cur);
+		return ERR_PTR(-EINVAL);
+	}
+	return cur;
+}
+
+/* ------------------------------------------------------------------ */
+/* Consumers and filters.                                               */
+
+#define probe_cons_protected(probe)					\
+	(srcu_read_lock_held(&probe_srcu) ||				\
+	 lockdep_is_held(&(probe)->cons_rwsem))
+
+static bool con_wants_mm(struct uprobe_consumer *con, struct mm_struct *mm)
+{
+	return !con->filter || con->filter(con, mm);
+}
+
+/*
+ * Does any consumer want the breakpoint in @mm?  Caller holds either
+ * probe_srcu or register_rwsem.
+ */
+static bool probe_wanted_by(struct uprobe *probe, struct mm_struct *mm)
+{
+	struct uprobe_consumer *con;
+
+	list_for_each_entry_srcu(con, &probe->cons_head, cons_node,
+				 probe_cons_protected(probe)) {
+		if (con_wants_mm(con, mm))
+			return true;
+	}
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading and writing instructions.                                    */
+
+/**
+ * is_swbp_insn - is @opc the architecture's software breakpoint?
+ * @opc: the first bytes of an instruction
+ *
+ * Weak default: compare with UPROBE_SWBP_INSN.
+ */
+bool __weak is_swbp_insn(uprobe_opcode_t *opc)
+{
+	const uprobe_opcode_t swbp = UPROBE_SWBP_INSN;
+
+	return *opc == swbp;
+}
+
+/**
+ * is_trap_insn - does @opc trap like a breakpoint?
+ * @opc: the first bytes of an instruction
+ *
+ * Architectures with several trapping encodings override this; such an
+ * instruction can not be probed.  Weak default: is_swbp_insn().
+ */
+bool __weak is_trap_insn(uprobe_opcode_t *opc)
+{
+	return is_swbp_insn(opc);
+}
+
+/**
+ * uprobe_get_swbp_addr - address of the breakpoint that just trapped
+ * @regs: user registers at the trap
+ *
+ * Weak default for architectures whose breakpoint leaves the IP after it.
+ */
+unsigned long __weak uprobe_get_swbp_addr(struct pt_regs *regs)
+{
+	return instruction_pointer(regs) - UPROBE_SWBP_INSN_SIZE;
+}
+
+/**
+ * arch_uprobe_ignore - let the architecture skip a hit
+ * @aup: the probed instruction
+ * @regs: user registers at the hit
+ *
+ * Returns true if the architecture has already dealt with this hit (for
+ * example a conditional instruction whose condition fails) so that neither
+ * handlers nor the step run.  Weak default: false.
+ */
+bool __weak arch_uprobe_ignore(struct arch_uprobe *aup, struct pt_regs *regs)
+{
+	return false;
+}
+
+/**
+ * arch_uprobe_copy_ixol - copy an instruction into an XOL slot
+ * @page: the XOL page
+ * @vaddr: user address of the slot
+ * @src: instruction bytes
+ * @len: number of bytes
+ *
+ * Weak default: copy through the kernel mapping and flush the data cache.
+ */
+void __weak arch_uprobe_copy_ixol(struct page *page, unsigned long vaddr,
+				  void *src, unsigned long len)
+{
+	void *kaddr = kmap_local_page(page);
+
+	memcpy(kaddr + offset_in_page(vaddr), src, len);
+	kunmap_local(kaddr);
+	flush_dcache_page(page);
+}
+
+/**
+ * arch_uprobe_trampoline - instructions for the return probe trampoline
+ * @len: set to the size of the returned instructions
+ *
+ * Weak default: a single breakpoint; bp_handle_hit() recognises its address.
+ */
+void * __weak arch_uprobe_trampoline(unsigned long *len)
+{
+	static uprobe_opcode_t trap_only = UPROBE_SWBP_INSN;
+
+	*len = UPROBE_SWBP_INSN_SIZE;
+	return &trap_only;
+}
+
+/**
+ * arch_uprobe_get_xol_area - preferred user address of the XOL page
+ *
+ * Weak default: the top page below TASK_SIZE, which is normally free.
+ */
+unsigned long __weak arch_uprobe_get_xol_area(void)
+{
+	return TASK_SIZE - PAGE_SIZE;
+}
+
+static loff_t vma_addr_to_foff(struct vm_area_struct *vma, unsigned long vaddr)
+{
+	return ((loff_t)vma->vm_pgoff << PAGE_SHIFT) + (vaddr - vma->vm_start);
+}
+
+static unsigned long vma_foff_to_addr(struct vm_area_struct *vma, loff_t offset)
+{
+	return vma->vm_start + offset - ((loff_t)vma->vm_pgoff << PAGE_SHIFT);
+}
+
+/* Only private, executable file mappings are ever probed. */
+static bool vma_probeable(struct vm_area_struct *vma)
+{
+	vm_flags_t flags = VM_HUGETLB | VM_SHARED | VM_MAYSHARE | VM_EXEC;
+
+	return vma->vm_file && (vma->vm_flags & flags) == VM_EXEC;
+}
+
+static bool vma_maps_probe(struct vm_area_struct *vma, struct uprobe *probe,
+			    unsigned long vaddr)
+{
+	return vma && vma_probeable(vma) &&
+	       file_inode(vma->vm_file) == probe->host &&
+	       vma_addr_to_foff(vma, vaddr) == probe->file_off;
+}
+
+/* Read the opcode at @vaddr in @mm; mmap_lock held. */
+static int bp_peek_opcode(struct mm_struct *mm, unsigned long vaddr,
+		       uprobe_opcode_t *opcode)
+{
+	struct page *page;
+	long ret;
+
+	ret = get_user_pages_remote(mm, vaddr, 1, FOLL_FORCE, &page, NULL);
+	if (ret <= 0)
+		return ret ? ret : -EFAULT;
+	memcpy_from_page((char *)opcode, page, offset_in_page(vaddr),
+			 UPROBE_SWBP_INSN_SIZE);
+	put_page(page);
+	return 0;
+}
+
+/**
+ * uprobe_write_opcode - write a breakpoint or restore an instruction
+ * @auprobe: the probed instruction
+ * @mm: the address space to modify
+ * @vaddr: user address of the probed instruction
+ * @opcode: UPROBE_SWBP_INSN to install, the original opcode to remove
+ *
+ * The page is obtained with get_user_pages_remote(FOLL_FORCE | FOLL_WRITE),
+ * which breaks COW exactly as ptrace does: the write lands in an anonymous
+ * page private to @mm, never in the page cache or a page shared with another
+ * mm.  Installing over an existing breakpoint, or restoring where there is
+ * no breakpoint, does nothing.  Called with mmap_lock held for writing.
+ *
+ * Return: 0 or a negative errno.
+ */
+int uprobe_write_opcode(struct arch_uprobe *auprobe, struct mm_struct *mm,
+			unsigned long vaddr, uprobe_opcode_t opcode)
+{
+	bool install = is_swbp_insn(&opcode);
+	struct vm_area_struct *vma;
+	uprobe_opcode_t cur;
+	struct page *page;
+	void *kaddr;
+	long ret;
+
+	mmap_assert_write_locked(mm);
+
+	ret = bp_peek_opcode(mm, vaddr, &cur);
+	if (ret)
+		return ret;
+	if (is_swbp_insn(&cur) == install)
+		return 0;
+
+	ret = get_user_pages_remote(mm, vaddr, 1, FOLL_FORCE | FOLL_WRITE,
+				    &page, NULL);
+	if (ret <= 0)
+		return ret ? ret : -EFAULT;
+
+	vma = vma_lookup(mm, vaddr);
+	/* A private mapping written with FOLL_WRITE must give an anon page. */
+	if (WARN_ON_ONCE(!vma || !PageAnon(page) ||
+			 (vma->vm_flags & (VM_SHARED | VM_MAYSHARE)))) {
+		put_page(page);
+		return -EFAULT;
+	}
+
+	kaddr = kmap_local_page(page);
+	copy_to_user_page(vma, page, vaddr, kaddr + offset_in_page(vaddr),
+			  &opcode, UPROBE_SWBP_INSN_SIZE);
+	kunmap_local(kaddr);
+	set_page_dirty_lock(page);
+	put_page(page);
+	return 0;
+}
+
+/**
+ * set_swbp - install a breakpoint
+ * @aup: the probed instruction
+ * @mm: the address space
+ * @vaddr: user address of the probed instruction
+ *
+ * Weak default: uprobe_write_opcode() with UPROBE_SWBP_INSN.
+ *
+ * Return: 0 or a negative errno.
+ */
+int __weak set_swbp(struct arch_uprobe *aup, struct mm_struct *mm,
+		    unsigned long vaddr)
+{
+	return uprobe_write_opcode(aup, mm, vaddr, UPROBE_SWBP_INSN);
+}
+
+/**
+ * set_orig_insn - restore the original instruction over a breakpoint
+ * @aup: the probed instruction
+ * @mm: the address space
+ * @vaddr: user address of the probed instruction
+ *
+ * Weak default: uprobe_write_opcode() with the saved opcode.
+ *
+ * Return: 0 or a negative errno.
+ */
+int __weak set_orig_insn(struct arch_uprobe *aup, struct mm_struct *mm,
+			 unsigned long vaddr)
+{
+	return uprobe_write_opcode(aup, mm, vaddr,
+				   *(uprobe_opcode_t *)&aup->insn);
+}
+
+/*
+ * Copy up to MAX_UINSN_BYTES of the file at probe->file_off from the page
+ * cache; the instruction may span two pages and is cut short at EOF (the
+ * rest stays zero and the analysis decides whether that is enough).
+ */
+static int probe_read_insn(struct uprobe *probe, struct file *file)
+{
+	struct address_space *mapping = probe->host->i_mapping;
+	loff_t size = i_size_read(probe->host);
+	loff_t pos = probe->file_off;
+	char *dst = (char *)probe->ainsn.insn;
+	size_t left;
+
+	if (pos >= size)
+		return -EINVAL;
+	left = min_t(loff_t, MAX_UINSN_BYTES, size - pos);
+	memset(probe->ainsn.insn, 0, sizeof(probe->ainsn.insn));
+
+	while (left) {
+		size_t off = offset_in_page(pos);
+		size_t len = min_t(size_t, left, PAGE_SIZE - off);
+		pgoff_t index = pos >> PAGE_SHIFT;
+		struct folio *folio;
+
+		if (shmem_mapping(mapping))
+			folio = shmem_read_folio(mapping, index);
+		else
+			folio = read_mapping_folio(mapping, index, file);
+		if (IS_ERR(folio))
+			return PTR_ERR(folio);
+		memcpy_from_folio(dst, folio, offset_in_folio(folio, pos), len);
+		folio_put(folio);
+
+		dst += len;
+		pos += len;
+		left -= len;
+	}
+	return 0;
+}
+
+/*
+ * Fetch the probed instruction and let the architecture decide how to run
+ * it.  An instruction that already traps is refused: a hit on it could not
+ * be told apart from a hit on our own breakpoint.
+ */
+static int probe_fetch_and_check(struct uprobe *probe, struct file *file,
+				 struct mm_struct *mm, unsigned long vaddr)
+{
+	int err = probe_read_insn(probe, file);
+
+	if (!err && is_trap_insn((uprobe_opcode_t *)probe->ainsn.insn))
+		err = -EOPNOTSUPP;
+	if (!err)
+		err = arch_uprobe_analyze_insn(&probe->ainsn, mm, vaddr);
+	return err;
+}
+
+/*
+ * Done once per probe, on its first install.  Failure leaves the probe
+ * unanalysed, so the next install (maybe of another mm) tries again.
+ */
+static int probe_analyse(struct uprobe *probe, struct file *file,
+			 struct mm_struct *mm, unsigned long vaddr)
+{
+	int err = 0;
+
+	/* Acquire: ainsn is complete once ->analysed reads true. */
+	if (smp_load_acquire(&probe->analysed))
+		return 0;
+
+	mutex_lock(&probe->analyse_mutex);
+	if (!probe->analysed) {
+		err = probe_fetch_and_check(probe, file, mm, vaddr);
+		/* Release: lockless readers must see ainsn before the flag. */
+		if (!err)
+			smp_store_release(&probe->analysed, true);
+	}
+	mutex_unlock(&probe->analyse_mutex);
+	return err;
+}
+
+/*
+ * USDT semaphores ("reference counters"): a short in the probed file's
+ * writable data that tells the program whether anybody probes it.  It is
+ * incremented when the breakpoint goes into an mm and decremented when it
+ * comes out.  The data segment is often mapped after the text (by ld.so),
+ * so an increment that finds no mapping yet is remembered here and done by
+ * uprobe_mmap() when the data appears.  Protected by usdt_pending_lock,
+ * which nests inside mmap_lock; entries go with the mm (uprobe_clear_state).
+ */
+struct usdt_pending {
+	struct list_head	link;		/* in usdt_pending_list */
+	struct uprobe		*probe;		/* a reference of its own */
+	struct mm_struct	*mm;		/* not pinned: see above */
+};
+
+static LIST_HEAD(usdt_pending_list);
+static DEFINE_MUTEX(usdt_pending_lock);
+
+static void usdt_warn(void)
+{
+	pr_warn_ratelimited("%s[%d]: USDT semaphore not updated\n",
+			    current->comm, task_pid_nr(current));
+}
+
+static bool vma_holds_usdt_ctr(struct vm_area_struct *vma, struct uprobe *probe)
+{
+	vm_flags_t flags = VM_WRITE | VM_SHARED | VM_MAYSHARE;
+	loff_t start, end;
+
+	if (!vma->vm_file || file_inode(vma->vm_file) != probe->host ||
+	    (vma->vm_flags & flags) != VM_WRITE)
+		return false;
+	start = vma_addr_to_foff(vma, vma->vm_start);
+	end = vma_addr_to_foff(vma, vma->vm_end);
+	return probe->ctr_off >= start && probe->ctr_off < end;
+}
+
+/* Add @d to the counter in @vma (COW breaks as for breakpoints). */
+static int usdt_ctr_add_vma(struct vm_area_struct *vma, struct uprobe *probe,
+			    short d)
+{
+	unsigned long vaddr = vma_foff_to_addr(vma, probe->ctr_off);
+	struct page *page;
+	short *ctr;
+	void *kaddr;
+	long ret;
+	int err = 0;
+
+	ret = get_user_pages_remote(vma->vm_mm, vaddr, 1,
+				    FOLL_FORCE | FOLL_WRITE, &page, NULL);
+	if (ret <= 0)
+		return ret ? ret : -EFAULT;
+	kaddr = kmap_local_page(page);
+	ctr = kaddr + offset_in_page(vaddr);
+	/* The program owns this memory: never let it wrap below zero. */
+	if (d < 0 && *ctr + d < 0)
+		err = -EINVAL;
+	else
+		*ctr += d;
+	kunmap_local(kaddr);
+	set_page_dirty_lock(page);
+	put_page(page);
+	return err;
+}
+
+/* -ENOENT: no mapping of the counter in @mm yet. */
+static int usdt_ctr_add(struct uprobe *probe, struct mm_struct *mm, short d)
+{
+	VMA_ITERATOR(vmi, mm, 0);
+	struct vm_area_struct *vma;
+
+	for_each_vma(vmi, vma) {
+		if (vma_holds_usdt_ctr(vma, probe))
+			return usdt_ctr_add_vma(vma, probe, d);
+	}
+	return -ENOENT;
+}
+
+static int usdt_defer(struct uprobe *probe, struct mm_struct *mm)
+{
+	struct usdt_pending *d = kzalloc(sizeof(*d), GFP_KERNEL);
+
+	if (!d)
+		return -ENOMEM;
+	d->probe = probe_hold(probe);
+	d->mm = mm;
+	mutex_lock(&usdt_pending_lock);
+	list_add(&d->link, &usdt_pending_list);
+	mutex_unlock(&usdt_pending_lock);
+	return 0;
+}
+
+static void usdt_pending_free(struct usdt_pending *d)
+{
+	list_del(&d->link);
+	probe_drop(d->probe);
+	kfree(d);
+}
+
+/* Drop the pending increment for (@probe, @mm); false if there was none. */
+static bool usdt_cancel_deferred(struct uprobe *probe, struct mm_struct *mm)
+{
+	struct usdt_pending *d;
+	bool found = false;
+
+	mutex_lock(&usdt_pending_lock);
+	list_for_each_entry(d, &usdt_pending_list, link) {
+		if (d->probe == probe && d->mm == mm) {
+			usdt_pending_free(d);
+			found = true;
+			break;
+		}
+	}
+	mutex_unlock(&usdt_pending_lock);
+	return found;
+}
+
+/* uprobe_mmap() of a writable mapping: do the increments it was waiting for. */
+static void usdt_apply_deferred(struct vm_area_struct *vma)
+{
+	struct usdt_pending *d, *tmp;
+
+	mutex_lock(&usdt_pending_lock);
+	list_for_each_entry_safe(d, tmp, &usdt_pending_list, link) {
+		if (d->mm != vma->vm_mm || !vma_holds_usdt_ctr(vma, d->probe))
+			continue;
+		if (usdt_ctr_add_vma(vma, d->probe, 1))
+			usdt_warn();
+		usdt_pending_free(d);
+	}
+	mutex_unlock(&usdt_pending_lock);
+}
+
+static bool bp_present(struct mm_struct *mm, unsigned long vaddr)
+{
+	uprobe_opcode_t opcode;
+
+	return !bp_peek_opcode(mm, vaddr, &opcode) && is_swbp_insn(&opcode);
+}
+
+/* mmap_lock held for writing; @vma maps @probe at @vaddr. */
+static int bp_install(struct uprobe *probe, struct mm_struct *mm,
+			      struct vm_area_struct *vma, unsigned long vaddr)
+{
+	int ret;
+
+	ret = probe_analyse(probe, vma->vm_file, mm, vaddr);
+	if (ret)
+		return ret;
+	/* Before the write, so that a hit right after it is recognised. */
+	set_bit(MMF_HAS_UPROBES, &mm->flags);
+	if (!probe->ctr_off)
+		return set_swbp(&probe->ainsn, mm, vaddr);
+
+	/* Count only real installs: fork children inherit both. */
+	if (bp_present(mm, vaddr))
+		return 0;
+	ret = usdt_ctr_add(probe, mm, 1);
+	if (ret == -ENOENT)
+		ret = usdt_defer(probe, mm);
+	if (ret)
+		return ret;
+	ret = set_swbp(&probe->ainsn, mm, vaddr);
+	if (ret && !usdt_cancel_deferred(probe, mm))
+		usdt_ctr_add(probe, mm, -1);
+	return ret;
+}
+
+static int bp_remove(struct uprobe *probe, struct mm_struct *mm,
+			     unsigned long vaddr)
+{
+	int ret;
+
+	/* Without the original instruction we never installed anything. */
+	if (!smp_load_acquire(&probe->analysed))
+		return 0;
+	set_bit(MMF_RECALC_UPROBES, &mm->flags);
+	if (!probe->ctr_off)
+		return set_orig_insn(&probe->ainsn, mm, vaddr);
+
+	if (!bp_present(mm, vaddr))
+		return 0;
+	ret = set_orig_insn(&probe->ainsn, mm, vaddr);
+	if (!ret && !usdt_cancel_deferred(probe, mm) &&
+	    usdt_ctr_add(probe, mm, -1))
+		usdt_warn();
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Registration.                                                        */
+
+struct probe_site {
+	struct mm_struct	*mm;
+	unsigned long		vaddr;
+};
+
+/*
+ * Collect (mm, vaddr) for every vma mapping the probe.  Memory can not be
+ * allocated while i_mmap_rwsem is held (reclaim may need it), so count
+ * first and retry with a bigger array if the mapping grew meanwhile.
+ */
+static struct probe_site *probe_collect_sites(struct uprobe *probe, int *nr)
+{
+	struct address_space *mapping = probe->host->i_mapping;
+	pgoff_t pgoff = probe->file_off >> PAGE_SHIFT;
+	struct probe_site *info = NULL;
+	struct vm_area_struct *vma;
+	int cap = 0, n, i;
+
+	for (;;) {
+		n = 0;
+		i_mmap_lock_read(mapping);
+		vma_interval_tree_foreach(vma, &mapping->i_mmap, pgoff, pgoff) {
+			if (!vma_probeable(vma))
+				continue;
+			if (n < cap) {
+				if (!mmget_not_zero(vma->vm_mm))
+					continue;
+				info[n].mm = vma->vm_mm;
+				info[n].vaddr = vma_foff_to_addr(vma, probe->file_off);
+			}
+			n++;
+		}
+		i_mmap_unlock_read(mapping);
+
+		if (n <= cap)
+			break;
+		for (i = 0; i < cap; i++)
+			mmput(info[i].mm);
+		kvfree(info);
+		cap = n + 4;
+		info = kvmalloc_array(cap, sizeof(*info), GFP_KERNEL);
+		if (!info)
+			return ERR_PTR(-ENOMEM);
+	}
+	*nr = n;
+	return info;
+}
+
+/*
+ * Bring every mm mapping @probe in line with its consumers.  With @new,
+ * install where @new wants the probe (the others are already installed)
+ * and stop at the first error.  Without, remove wherever no consumer is
+ * left that wants it, carrying on past errors.  Called with register_rwsem
+ * and probe_fork_sem held for writing.
+ */
+static int probe_sync_all_mms(struct uprobe *probe, struct uprobe_consumer *new)
+{
+	struct probe_site *info;
+	int nr = 0, i, err = 0, ret;
+
+	info = probe_collect_sites(probe, &nr);
+	if (IS_ERR(info))
+		return PTR_ERR(info);
+
+	for (i = 0; i < nr; i++) {
+		struct mm_struct *mm = info[i].mm;
+		unsigned long vaddr = info[i].vaddr;
+		struct vm_area_struct *vma;
+
+		if (err && new)
+			goto put;
+		mmap_write_lock(mm);
+		/* The mm may be exiting, or the vma gone since the walk. */
+		if (check_stable_address_space(mm))
+			goto unlock;
+		vma = vma_lookup(mm, vaddr);
+		if (!vma_maps_probe(vma, probe, vaddr))
+			goto unlock;
+		ret = 0;
+		if (new) {
+			if (con_wants_mm(new, mm))
+				ret = bp_install(probe, mm, vma, vaddr);
+		} else if (!probe_wanted_by(probe, mm)) {
+			ret = bp_remove(probe, mm, vaddr);
+		}
+		if (ret && !err)
+			err = ret;
+unlock:
+		mmap_write_unlock(mm);
+put:
+		mmput(mm);
+	}
+	kvfree(info);
+	return err;
+}
+
+/*
+ * Remove @con (if still listed) and the breakpoints nobody wants any more;
+ * drop the probe from the tree once it has no consumer.  If a breakpoint
+ * could not be removed the probe stays in the tree, so that a task hitting
+ * the leftover breakpoint still steps over it instead of getting SIGTRAP.
+ */
+static void probe_drop_consumer(struct uprobe *probe, struct uprobe_consumer *con)
+{
+	int err;
+
+	lockdep_assert_held_write(&probe->cons_rwsem);
+	list_del_rcu(&con->cons_node);
+
+	percpu_down_write(&probe_fork_sem);
+	err = probe_sync_all_mms(probe, NULL);
+	percpu_up_write(&probe_fork_sem);
+
+	if (err)
+		pr_warn_ratelimited("inode %lu offset %#llx: stale breakpoint kept, error %d\n",
+				    probe->host->i_ino,
+				    (unsigned long long)probe->file_off, err);
+	else if (list_empty(&probe->cons_head) && !probe_unlinked(probe))
+		probe_unlink(probe);
+}
+
+/**
+ * uprobe_register - set a breakpoint at a file offset and attach a consumer
+ * @inode: the file (the caller's reference need not outlive this call: the
+ *	   probe takes its own)
+ * @offset: file offset of the first byte of the instruction to probe
+ * @ref_ctr_offset: file offset of a USDT semaphore; must agree with any
+ *	   earlier registration at the same @offset
+ * @con: the consumer; ->handler and/or ->ret_handler must be set
+ *
+ * On success the breakpoint is installed in every process that currently
+ * maps @offset privately and executably and that @con wants (@con->filter is
+ * NULL or true for its mm), and it will be installed in every such mapping
+ * created later.  Registration is all or nothing: if the instruction can
+ * not be probed or installing fails anywhere, what was installed for @con is
+ * removed again and the error returned.
+ *
+ * Handlers run in the context of the task that hit the probe, may sleep,
+ * and must not call uprobe_register() or uprobe_unregister_*() on the same
+ * probe.  May sleep; must not be called with mmap_lock held.
+ *
+ * Return: the probe, to be passed to uprobe_apply() and
+ * uprobe_unregister_nosync(), or an ERR_PTR().
+ */
+struct uprobe *uprobe_register(struct inode *inode, loff_t offset,
+			       loff_t ref_ctr_offset, struct uprobe_consumer *con)
+{
+	struct uprobe *probe;
+	int ret;
+
+	if (!con->handler && !con->ret_handler)
+		return ERR_PTR(-EINVAL);
+	/* The original instruction must be readable from the page cache. */
+	if (!inode->i_mapping->a_ops->read_folio &&
+	    !shmem_mapping(inode->i_mapping))
+		return ERR_PTR(-EIO);
+	if (offset < 0 || offset >= i_size_read(inode) ||
+	    !IS_ALIGNED(offset, UPROBE_SWBP_INSN_SIZE))
+		return ERR_PTR(-EINVAL);
+	if (ref_ctr_offset < 0 || !IS_ALIGNED(ref_ctr_offset, sizeof(short)))
+		return ERR_PTR(-EINVAL);
+
+retry:
+	probe = probe_get_or_create(inode, offset, ref_ctr_offset);
+	if (IS_ERR(probe))
+		return probe;
+
+	down_write(&probe->cons_rwsem);
+	/* Lost a race with the last unregister of this probe: start over. */
+	if (unlikely(probe_unlinked(probe))) {
+		up_write(&probe->cons_rwsem);
+		probe_drop(probe);
+		goto retry;
+	}
+
+	list_add_rcu(&con->cons_node, &probe->cons_head);
+	percpu_down_write(&probe_fork_sem);
+	ret = probe_sync_all_mms(probe, con);
+	percpu_up_write(&probe_fork_sem);
+	if (ret)
+		probe_drop_consumer(probe, con);
+	up_write(&probe->cons_rwsem);
+
+	if (ret) {
+		/* A handler may still be running with @con; the caller frees it. */
+		synchronize_srcu(&probe_srcu);
+		probe_drop(probe);
+		return ERR_PTR(ret);
+	}
+	return probe;
+}
+EXPORT_SYMBOL_GPL(uprobe_register);
+
+/**
+ * uprobe_unregister_nosync - detach a consumer from its probe
+ * @probe: the value uprobe_register() returned for @con
+ * @con: the consumer
+ *
+ * Removes the breakpoint from every process no remaining consumer wants
+ * (from all of them if @con was the last) and gives back the reference
+ * uprobe_register() returned; @probe must not be used afterwards.  A
+ * handler of @con may still be running on another CPU: call
+ * uprobe_unregister_sync() before freeing @con.  Several unregistrations may
+ * share one uprobe_unregister_sync().  May sleep.
+ */
+void uprobe_unregister_nosync(struct uprobe *probe, struct uprobe_consumer *con)
+{
+	down_write(&probe->cons_rwsem);
+	probe_drop_consumer(probe, con);
+	up_write(&probe->cons_rwsem);
+	probe_drop(probe);
+}
+EXPORT_SYMBOL_GPL(uprobe_unregister_nosync);
+
+/**
+ * uprobe_unregister_sync - wait for handlers of removed consumers
+ *
+ * After this returns, no handler of a consumer removed by an earlier
+ * uprobe_unregister_nosync() is running or will run, and the consumers may
+ * be freed.  May sleep for an SRCU grace period.
+ */
+void uprobe_unregister_sync(void)
+{
+	synchronize_srcu(&probe_srcu);
+}
+EXPORT_SYMBOL_GPL(uprobe_unregister_sync);
+
+/**
+ * uprobe_apply - re-evaluate a consumer's filter after it changed
+ * @probe: the value uprobe_register() returned for @con
+ * @con: a registered consumer of @probe
+ * @add: true if @con may now want more processes, false if fewer
+ *
+ * With @add, installs the breakpoint where @con->filter now says yes; without,
+ * removes it where no consumer of @probe wants it any more.  May sleep.
+ *
+ * Return: 0, -ENOENT if @con is not registered on @probe, or the first
+ * install/removal error (what succeeded is left in place).
+ */
+int uprobe_apply(struct uprobe *probe, struct uprobe_consumer *con, bool add)
+{
+	struct uprobe_consumer *it;
+	int ret = -ENOENT;
+
+	down_write(&probe->cons_rwsem);
+	list_for_each_entry(it, &probe->cons_head, cons_node) {
+		if (it == con) {
+			ret = 0;
+			break;
+		}
+	}
+	if (!ret) {
+		percpu_down_write(&probe_fork_sem);
+		ret = probe_sync_all_mms(probe, add ? con : NULL);
+		percpu_up_write(&probe_fork_sem);
+	}
+	up_write(&probe->cons_rwsem);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(uprobe_apply);
+
+/* ------------------------------------------------------------------ */
+/* mmap, munmap and fork hooks.                                         */
+
+/**
+ * uprobe_mmap - install breakpoints in a new or changed file mapping
+ * @vma: the vma, already linked in its file's i_mmap
+ *
+ * Called with mmap_lock held for writing.  Installs every probe of the
+ * file whose offset falls in @vma and that some consumer wants for this mm.
+ *
+ * Return: 0 or the first error (the mm callers carry on regardless).
+ */
+int uprobe_mmap(struct vm_area_struct *vma)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct uprobe *probe;
+	struct inode *inode;
+	loff_t pos, end;
+	int ret = 0, err, idx;
+	bool wanted;
+
+	/* Entries for this mm are only added under its mmap_lock, held here. */
+	if (!list_empty(&usdt_pending_list) && vma->vm_file &&
+	    (vma->vm_flags & VM_WRITE))
+		usdt_apply_deferred(vma);
+
+	/* Unlocked peek: a register racing with us walks i_mmap after us. */
+	if (data_race(RB_EMPTY_ROOT(&probe_tree)) || !vma_probeable(vma))
+		return 0;
+
+	inode = file_inode(vma->vm_file);
+	pos = vma_addr_to_foff(vma, vma->vm_start);
+	end = vma_addr_to_foff(vma, vma->vm_end);
+
+	while ((probe = probe_lookup_range(inode, pos, end))) {
+		pos = probe->file_off + 1;
+
+		idx = srcu_read_lock(&probe_srcu);
+		wanted = probe_wanted_by(probe, mm);
+		srcu_read_unlock(&probe_srcu, idx);
+
+		if (wanted) {
+			err = bp_install(probe, mm, vma,
+						 vma_foff_to_addr(vma, probe->file_off));
+			if (err && !ret)
+				ret = err;
+		}
+		/* Not the last reference: vma->vm_file pins the inode anyway. */
+		probe_drop(probe);
+	}
+	return ret;
+}
+
+/* Is any probe of @vma's file at a user address in [@start, @end)? */
+static bool vma_range_has_probe(struct vm_area_struct *vma,
+				unsigned long start, unsigned long end)
+{
+	struct uprobe *probe;
+
+	probe = probe_lookup_range(file_inode(vma->vm_file),
+				   vma_addr_to_foff(vma, start),
+				   vma_addr_to_foff(vma, end));
+	if (!probe)
+		return false;
+	probe_drop(probe);
+	return true;
+}
+
+/**
+ * uprobe_munmap - note that a file mapping (or part of it) goes away
+ * @vma: the vma
+ * @start: start of the range being unmapped
+ * @end: end of the range
+ *
+ * The breakpoints go with the pages; only remember that MMF_HAS_UPROBES
+ * may now be stale, so that the next miss recomputes it.
+ */
+void uprobe_munmap(struct vm_area_struct *vma, unsigned long start,
+		   unsigned long end)
+{
+	unsigned long *mmf = &vma->vm_mm->flags;
+
+	/*
+	 * Nothing to note if the mm never had a probe or is already marked
+	 * for a recount.  The unlocked tree peek only saves work.
+	 */
+	if (!test_bit(MMF_HAS_UPROBES, mmf) || test_bit(MMF_RECALC_UPROBES, mmf))
+		return;
+	if (data_race(RB_EMPTY_ROOT(&probe_tree)) || !vma_probeable(vma))
+		return;
+	if (vma_range_has_probe(vma, start, end))
+		set_bit(MMF_RECALC_UPROBES, mmf);
+}
+
+/* Clear MMF_HAS_UPROBES if no vma of @mm maps any probe; mmap_lock held. */
+static void mm_recheck_has_probes(struct mm_struct *mm)
+{
+	VMA_ITERATOR(vmi, mm, 0);
+	struct vm_area_struct *vma;
+
+	for_each_vma(vmi, vma) {
+		if (vma_probeable(vma) &&
+		    vma_range_has_probe(vma, vma->vm_start, vma->vm_end))
+			return;
+	}
+	clear_bit(MMF_HAS_UPROBES, &mm->flags);
+}
+
+/**
+ * uprobe_start_dup_mmap - fork is about to copy an mm
+ *
+ * Keeps register/unregister from walking mappings while page tables are
+ * being copied.
+ */
+void uprobe_start_dup_mmap(void)
+{
+	percpu_down_read(&probe_fork_sem);
+}
+
+/**
+ * uprobe_end_dup_mmap - fork has finished copying an mm
+ */
+void uprobe_end_dup_mmap(void)
+{
+	percpu_up_read(&probe_fork_sem);
+}
+
+/**
+ * uprobe_dup_mmap - carry the uprobes state over to a forked mm
+ * @oldmm: the parent's mm
+ * @newmm: the child's mm
+ *
+ * The child got copies of the parent's breakpoint pages with its page
+ * tables; the XOL vma is VM_DONTCOPY, so the child starts without one.
+ */
+void uprobe_dup_mmap(struct mm_struct *oldmm, struct mm_struct *newmm)
+{
+	if (test_bit(MMF_HAS_UPROBES, &oldmm->flags)) {
+		set_bit(MMF_HAS_UPROBES, &newmm->flags);
+		/* Unlike the parent, the child has no XOL vma: recheck later. */
+		set_bit(MMF_RECALC_UPROBES, &newmm->flags);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* XOL slots: pure bitmap logic, testable without a process.            */
+
+static void xol_bitmap_reset(struct xol_bitmap *s)
+{
+	bitmap_zero(s->map, XOL_SLOTS_PER_PAGE);
+	set_bit(XOL_TRAMPOLINE_SLOT, s->map);
+	atomic_set(&s->used, 1);
+}
+
+static bool xol_bitmap_full(struct xol_bitmap *s)
+{
+	return atomic_read(&s->used) >= XOL_SLOTS_PER_PAGE;
+}
+
+/* Returns the lowest free slot, now taken, or -ENOSPC. */
+static int xol_bitmap_claim(struct xol_bitmap *s)
+{
+	unsigned int slot;
+
+	for (;;) {
+		slot = find_first_zero_bit(s->map, XOL_SLOTS_PER_PAGE);
+		if (slot >= XOL_SLOTS_PER_PAGE)
+			return -ENOSPC;
+		if (!test_and_set_bit(slot, s->map)) {
+			atomic_inc(&s->used);
+			return slot;
+		}
+	}
+}
+
+/* Returns false for the trampoline slot, out of range or not-taken slots. */
+static bool xol_bitmap_unclaim(struct xol_bitmap *s, int slot)
+{
+	if (slot <= XOL_TRAMPOLINE_SLOT || slot >= XOL_SLOTS_PER_PAGE)
+		return false;
+	if (!test_and_clear_bit(slot, s->map))
+		return false;
+	atomic_dec(&s->used);
+	return true;
+}
+
+static unsigned long xol_slot_to_addr(unsigned long base, int slot)
+{
+	return base + slot * UPROBE_XOL_SLOT_BYTES;
+}
+
+/* Slot number of @vaddr in the page at @base, or -EINVAL. */
+static int xol_addr_to_slot(unsigned long base, unsigned long vaddr)
+{
+	unsigned long off = vaddr - base;
+
+	if (vaddr < base || off >= PAGE_SIZE || off % UPROBE_XOL_SLOT_BYTES)
+		return -EINVAL;
+	return off / UPROBE_XOL_SLOT_BYTES;
+}
+
+/* ------------------------------------------------------------------ */
+/* The per-mm XOL area.                                                 */
+
+/*
+ * The mapping is looked up through the mm rather than embedded in the
+ * area, because the vma may outlive the area while the mm is torn down.
+ * If user space unmapped the page, faults simply find the page again.
+ */
+static vm_fault_t xol_page_fault(const struct vm_special_mapping *sm,
+			    struct vm_area_struct *vma, struct vm_fault *vmf)
+{
+	struct xol_area *area = READ_ONCE(vma->vm_mm->uprobes_state.xol_area);
+
+	if (!area || vmf->pgoff)
+		return VM_FAULT_SIGBUS;
+	vmf->page = area->insn_page;
+	get_page(vmf->page);
+	return 0;
+}
+
+static const struct vm_special_mapping xol_special_map = {
+	.name	= "[uprobes]",
+	.fault	= xol_page_fault,
+};
+
+static void xol_area_destroy(struct xol_area *area)
+{
+	put_page(area->insn_page);
+	kfree(area);
+}
+
+/*
+ * Create and map the XOL area of current->mm.  @hint is the preferred
+ * address; with @exact it must be honoured (a forked child needs the
+ * trampoline where its inherited return addresses point).
+ */
+static struct xol_area *xol_area_setup(unsigned long hint, bool exact)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct xol_area *area;
+	unsigned long vaddr, size;
+	void *insns;
+	int ret;
+
+	area = kzalloc(sizeof(*area), GFP_KERNEL);
+	if (!area)
+		return NULL;
+	area->insn_page = alloc_page(GFP_HIGHUSER | __GFP_ZERO);
+	if (!area->insn_page) {
+		kfree(area);
+		return NULL;
+	}
+	xol_bitmap_reset(&area->bits);
+	init_waitqueue_head(&area->slot_wait);
+
+	insns = arch_uprobe_trampoline(&size);
+	if (WARN_ON_ONCE(size > UPROBE_XOL_SLOT_BYTES))
+		goto fail;
+	memcpy_to_page(area->insn_page, XOL_TRAMPOLINE_SLOT * UPROBE_XOL_SLOT_BYTES,
+		       insns, size);
+
+	if (mmap_write_lock_killable(mm))
+		goto fail;
+	/* Another thread may have won the race. */
+	if (mm->uprobes_state.xol_area) {
+		mmap_write_unlock(mm);
+		xol_area_destroy(area);
+		return mm->uprobes_state.xol_area;
+	}
+
+	vaddr = get_unmapped_area(NULL, hint, PAGE_SIZE, 0, 0);
+	ret = IS_ERR_VALUE(vaddr) || (exact && vaddr != hint);
+	if (!ret) {
+		vma = _install_special_mapping(mm, vaddr, PAGE_SIZE,
+					       VM_EXEC | VM_MAYEXEC |
+					       VM_DONTCOPY | VM_IO,
+					       &xol_special_map);
+		ret = IS_ERR(vma);
+	}
+	if (ret) {
+		mmap_write_unlock(mm);
+		goto fail;
+	}
+	area->base = vaddr;
+	/* Readers (the hit path, perf callchains) look without the lock. */
+	smp_store_release(&mm->uprobes_state.xol_area, area);
+	mmap_write_unlock(mm);
+	return area;
+fail:
+	xol_area_destroy(area);
+	return NULL;
+}
+
+static struct xol_area *xol_area_current(void)
+{
+	struct xol_area *area;
+
+	/* Pairs with smp_store_release() in xol_area_setup(). */
+	area = smp_load_acquire(&current->mm->uprobes_state.xol_area);
+	if (area)
+		return area;
+	return xol_area_setup(arch_uprobe_get_xol_area(), false);
+}
+
+/**
+ * uprobe_clear_state - free the uprobes state of an mm being destroyed
+ * @mm: the mm; no task uses it any more
+ *
+ * Frees the XOL area and forgets USDT counter increments still waiting
+ * for their mapping.
+ */
+void uprobe_clear_state(struct mm_struct *mm)
+{
+	struct xol_area *area = mm->uprobes_state.xol_area;
+	struct usdt_pending *d, *tmp;
+
+	/* Entries of @mm were added before its last mmput(): visible here. */
+	if (!list_empty(&usdt_pending_list)) {
+		mutex_lock(&usdt_pending_lock);
+		list_for_each_entry_safe(d, tmp, &usdt_pending_list, link) {
+			if (d->mm == mm)
+				usdt_pending_free(d);
+		}
+		mutex_unlock(&usdt_pending_lock);
+	}
+
+	if (!area)
+		return;
+	mm->uprobes_state.xol_area = NULL;
+	xol_area_destroy(area);
+}
+
+/*
+ * Get a slot for current and copy @probe's instruction into it.  Waits
+ * (killably) while all slots are taken.  Returns the slot address or 0.
+ */
+static unsigned long xol_stage_insn(struct uprobe *probe)
+{
+	struct xol_area *area = xol_area_current();
+	unsigned long vaddr;
+	int slot;
+
+	if (!area)
+		return 0;
+	for (;;) {
+		slot = xol_bitmap_claim(&area->bits);
+		if (slot >= 0)
+			break;
+		if (wait_event_killable(area->slot_wait, !xol_bitmap_full(&area->bits)))
+			return 0;
+	}
+	vaddr = xol_slot_to_addr(area->base, slot);
+	/* Writes our own page: harmless even if user space unmapped it. */
+	arch_uprobe_copy_ixol(area->insn_page, vaddr, &probe->ainsn.ixol,
+			      sizeof(probe->ainsn.ixol));
+	return vaddr;
+}
+
+static void xol_release_task_slot(struct task_struct *t)
+{
+	struct uprobe_task *ut = t->utask;
+	struct xol_area *area;
+
+	if (!t->mm || !ut->xol_vaddr)
+		return;
+	area = t->mm->uprobes_state.xol_area;
+	if (area && xol_bitmap_unclaim(&area->bits,
+				      xol_addr_to_slot(area->base, ut->xol_vaddr)))
+		wake_up(&area->slot_wait);
+	ut->xol_vaddr = 0;
+}
+
+/**
+ * uprobe_get_trampoline_vaddr - address of current's return trampoline
+ *
+ * Lockless, usable from perf's NMI callchain code.
+ *
+ * Return: the address, or UPROBE_NO_TRAMPOLINE_VADDR if current->mm has
+ * no XOL area.
+ */
+unsigned long uprobe_get_trampoline_vaddr(void)
+{
+	struct xol_area *area;
+
+	if (!current->mm)
+		return UPROBE_NO_TRAMPOLINE_VADDR;
+	area = READ_ONCE(current->mm->uprobes_state.xol_area);
+	if (!area)
+		return UPROBE_NO_TRAMPOLINE_VADDR;
+	return xol_slot_to_addr(area->base, XOL_TRAMPOLINE_SLOT);
+}
+
+/* ------------------------------------------------------------------ */
+/* Per-task state.                                                      */
+
+static struct uprobe_task *task_probe_state(void)
+{
+	if (!current->utask)
+		current->utask = kzalloc(sizeof(*current->utask), GFP_KERNEL);
+	return current->utask;
+}
+
+static void probe_task_warn(struct task_struct *t, const char *msg)
+{
+	pr_warn_ratelimited("%s[%d]: %s\n", t->comm, task_pid_nr(t), msg);
+}
+
+static struct return_instance *rinst_free(struct return_instance *rinst)
+{
+	struct return_instance *next = rinst->next;
+
+	probe_drop(rinst->uprobe);
+	kfree(rinst);
+	return next;
+}
+
+/**
+ * uprobe_free_utask - free a task's uprobes state
+ * @t: the task, current, in mm_release() (exit or exec)
+ *
+ * Releases a held XOL slot, pending return instances and the reference to
+ * a probe being stepped.
+ */
+void uprobe_free_utask(struct task_struct *t)
+{
+	struct uprobe_task *ut = t->utask;
+
+	if (!ut)
+		return;
+	xol_release_task_slot(t);
+	while (ut->return_instances)
+		ut->return_instances = rinst_free(ut->return_instances);
+	if (ut->active_uprobe)
+		probe_drop(ut->active_uprobe);
+	t->utask = NULL;
+	kfree(ut);
+}
+
+/* task_work of a forked child: map the XOL area where the parent had it. */
+static void xol_fork_work(struct callback_head *work)
+{
+	struct uprobe_task *ut = current->utask;
+
+	if (current->flags & PF_EXITING)
+		return;
+	if (!xol_area_setup(ut->dup_xol_addr, true))
+		probe_task_warn(current, "no XOL page could be mapped in the child");
+}
+
+/*
+ * Append copies of the instances from @src on to @dst, oldest last as in
+ * the parent.  On failure @dst keeps what was copied so far; it is freed
+ * with the child.
+ */
+static int rinst_clone_into(struct uprobe_task *dst,
+			    const struct return_instance *src)
+{
+	struct return_instance *copy, *tail = NULL;
+
+	for (; src; src = src->next) {
+		copy = kmemdup(src, sizeof(*src), GFP_KERNEL);
+		if (!copy)
+			return -ENOMEM;
+		copy->next = NULL;
+		probe_hold(copy->uprobe);
+		if (tail)
+			tail->next = copy;
+		else
+			dst->return_instances = copy;
+		tail = copy;
+		dst->depth++;
+	}
+	return 0;
+}
+
+/**
+ * uprobe_copy_process - set up the uprobes state of a new task
+ * @t: the new task
+ * @flags: its clone flags
+ *
+ * A new task starts with no uprobe_task.  A child that returns through
+ * the parent's frames (fork, vfork) needs the parent's pending return
+ * instances; a child with its own mm also needs the trampoline mapped at
+ * the same address, done from task_work before it returns to user space.
+ */
+void uprobe_copy_process(struct task_struct *t, unsigned long flags)
+{
+	bool new_thread = (flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM;
+	struct uprobe_task *parent = current->utask;
+	struct uprobe_task *child;
+	struct xol_area *area;
+
+	t->utask = NULL;
+	/* A new thread runs on a stack of its own: nothing to return to. */
+	if (new_thread || !parent || !parent->return_instances)
+		return;
+
+	child = kzalloc(sizeof(*child), GFP_KERNEL);
+	t->utask = child;
+	if (!child || rinst_clone_into(child, parent->return_instances)) {
+		probe_task_warn(t, "pending return probes not copied to the child");
+		return;
+	}
+
+	/* vfork shares the parent's mm, and with it the XOL page. */
+	area = (flags & CLONE_VM) ? NULL : current->mm->uprobes_state.xol_area;
+	if (!area)
+		return;
+	child->dup_xol_addr = area->base;
+	init_task_work(&child->dup_xol_work, xol_fork_work);
+	if (task_work_add(t, &child->dup_xol_work, TWA_RESUME))
+		probe_task_warn(t, "XOL setup of the child not scheduled");
+}
+
+/* ------------------------------------------------------------------ */
+/* Return probes.                                                       */
+
+/* Forget the newest pending instance. */
+static void rinst_pop(struct uprobe_task *ut)
+{
+	ut->return_instances = rinst_free(ut->return_instances);
+	ut->depth--;
+}
+
+/*
+ * Forget instances whose frames are gone, which happens when user space
+ * unwinds the stack without returning (longjmp(), exceptions).
+ */
+static void rinst_prune(struct uprobe_task *ut, enum rp_check ctx,
+			struct pt_regs *regs)
+{
+	while (ut->return_instances &&
+	       !arch_uretprobe_is_alive(ut->return_instances, ctx, regs))
+		rinst_pop(ut);
+}
+
+/*
+ * Divert the return of the function just entered at @bp_addr through the
+ * trampoline and remember where it really returns to.
+ */
+static void rinst_push(struct uprobe *probe, struct pt_regs *regs,
+		       unsigned long bp_addr)
+{
+	struct xol_area *area = xol_area_current();
+	struct uprobe_task *ut = current->utask;
+	struct return_instance *rinst;
+	unsigned long tramp, ret_to;
+
+	if (!area)
+		return;
+	if (ut->depth >= MAX_URETPROBE_DEPTH) {
+		pr_warn_ratelimited("%s[%d]: %d return probes pending, not adding one\n",
+				    current->comm, task_pid_nr(current),
+				    MAX_URETPROBE_DEPTH);
+		return;
+	}
+	rinst = kzalloc(sizeof(*rinst), GFP_KERNEL);
+	if (!rinst)
+		return;
+
+	tramp = xol_slot_to_addr(area->base, XOL_TRAMPOLINE_SLOT);
+	ret_to = arch_uretprobe_hijack_return_addr(tramp, regs);
+	if (ret_to == -1)
+		goto discard;
+
+	/*
+	 * Finding the trampoline there already means a tail call out of
+	 * another probed function: the new instance then returns wherever
+	 * the newest live one does.
+	 */
+	rinst->chained = ret_to == tramp;
+	rinst_prune(ut, rinst->chained ? RP_CHECK_CHAIN_CALL : RP_CHECK_CALL,
+		    regs);
+	if (rinst->chained) {
+		if (!ut->return_instances) {
+			/* User space forged the return address. */
+			probe_task_warn(current,
+					"tail call into a probe with no frame pending, SIGSEGV");
+			force_sig(SIGSEGV);
+			goto discard;
+		}
+		ret_to = ut->return_instances->orig_ret_vaddr;
+	}
+
+	rinst->orig_ret_vaddr = ret_to;
+	rinst->func = bp_addr;
+	rinst->stack = user_stack_pointer(regs);
+	rinst->uprobe = probe_hold(probe);
+	rinst->next = ut->return_instances;
+	ut->return_instances = rinst;
+	ut->depth++;
+	return;
+
+discard:
+	kfree(rinst);
+}
+
+static void rinst_run_handlers(struct return_instance *rinst,
+				   struct pt_regs *regs)
+{
+	struct uprobe *probe = rinst->uprobe;
+	struct uprobe_consumer *con;
+	int idx;
+
+	idx = srcu_read_lock(&probe_srcu);
+	list_for_each_entry_srcu(con, &probe->cons_head, cons_node,
+				 srcu_read_lock_held(&probe_srcu)) {
+		if (con->ret_handler)
+			con->ret_handler(con, rinst->func, regs);
+	}
+	srcu_read_unlock(&probe_srcu, idx);
+}
+
+/**
+ * uprobe_handle_trampoline - a task returned through the trampoline
+ * @regs: user registers; the IP is set to the real return address
+ *
+ * Runs the return handlers of the innermost live instance and of those
+ * chained to it (tail calls), then resumes at the original return address.
+ * A task arriving here without an instance gets SIGILL.
+ */
+void uprobe_handle_trampoline(struct pt_regs *regs)
+{
+	struct uprobe_task *ut = current->utask;
+	struct return_instance *top = NULL;
+	bool more;
+
+	if (ut) {
+		rinst_prune(ut, RP_CHECK_RET, regs);
+		top = ut->return_instances;
+	}
+	if (!top) {
+		probe_task_warn(current,
+				"return trampoline reached with no frame pending, SIGILL");
+		force_sig(SIGILL);
+		return;
+	}
+
+	instruction_pointer_set(regs, top->orig_ret_vaddr);
+	/* A chained instance returns through the same frame as the next one. */
+	for (;;) {
+		more = top->chained;
+		rinst_run_handlers(top, regs);
+		rinst_pop(ut);
+		top = ut->return_instances;
+		if (!more || !top)
+			break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Breakpoint hits.                                                     */
+
+/**
+ * uprobe_pre_sstep_notifier - a user breakpoint trapped
+ * @regs: user registers
+ *
+ * Called from the architecture's die notifier.  Claims the trap when
+ * current->mm may have uprobes (or return instances pending) and defers
+ * the work to uprobe_notify_resume().
+ *
+ * Return: 1 if the trap is ours to handle, 0 to let it be a SIGTRAP.
+ */
+int uprobe_pre_sstep_notifier(struct pt_regs *regs)
+{
+	struct uprobe_task *ut = current->utask;
+
+	if (!current->mm)
+		return 0;
+	if (!test_bit(MMF_HAS_UPROBES, &current->mm->flags) &&
+	    (!ut || !ut->return_instances))
+		return 0;
+	set_thread_flag(TIF_UPROBE);
+	return 1;
+}
+
+/**
+ * uprobe_post_sstep_notifier - a user single-step trap
+ * @regs: user registers
+ *
+ * Return: 1 if current was stepping a probed instruction out of line.
+ */
+int uprobe_post_sstep_notifier(struct pt_regs *regs)
+{
+	struct uprobe_task *ut = current->utask;
+
+	if (!current->mm || !ut || !ut->active_uprobe ||
+	    ut->state != UTASK_SSTEP)
+		return 0;
+	ut->state = UTASK_SSTEP_ACK;
+	set_thread_flag(TIF_UPROBE);
+	return 1;
+}
+
+/* 1: a breakpoint is at @vaddr, 0: not, negative: could not read it. */
+static int bp_trap_at(struct mm_struct *mm, unsigned long vaddr)
+{
+	uprobe_opcode_t opcode;
+	int ret = bp_peek_opcode(mm, vaddr, &opcode);
+
+	if (ret)
+		return ret;
+	return is_trap_insn(&opcode);
+}
+
+/* Find the probe whose breakpoint is at @bp_addr in current->mm. */
+static struct uprobe *bp_lookup_hit(unsigned long bp_addr, int *is_swbp)
+{
+	struct mm_struct *mm = current->mm;
+	struct uprobe *probe = NULL;
+	struct vm_area_struct *vma;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, bp_addr);
+	if (vma && vma_probeable(vma)) {
+		probe = probe_lookup(file_inode(vma->vm_file),
+				     vma_addr_to_foff(vma, bp_addr));
+		/* Never installed by us: the int3 is the program's own. */
+		if (probe && !smp_load_acquire(&probe->analysed)) {
+			probe_drop(probe);
+			probe = NULL;
+		}
+	}
+	if (!probe) {
+		*is_swbp = vma ? bp_trap_at(mm, bp_addr) : -EFAULT;
+		if (test_and_clear_bit(MMF_RECALC_UPROBES, &mm->flags))
+			mm_recheck_has_probes(mm);
+	}
+	mmap_read_unlock(mm);
+	return probe;
+}
+
+/*
+ * A handler asked to be removed and every filter agrees: take the
+ * breakpoint out of current->mm.
+ */
+static void bp_self_remove(struct uprobe *probe, unsigned long bp_addr)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+
+	down_read(&probe->cons_rwsem);
+	if (!probe_wanted_by(probe, mm)) {
+		mmap_write_lock(mm);
+		vma = vma_lookup(mm, bp_addr);
+		if (vma_maps_probe(vma, probe, bp_addr))
+			bp_remove(probe, mm, bp_addr);
+		mmap_write_unlock(mm);
+	}
+	up_read(&probe->cons_rwsem);
+}
+
+/* Run the handlers; returns true if the breakpoint was removed from mm. */
+static bool bp_run_handlers(struct uprobe *probe, struct pt_regs *regs,
+			  unsigned long bp_addr)
+{
+	struct uprobe_task *ut = current->utask;
+	bool remove = true, any = false, need_ret = false;
+	struct uprobe_consumer *con;
+	int idx, rc;
+
+	ut->auprobe = &probe->ainsn;
+	ut->vaddr = bp_addr;
+
+	idx = srcu_read_lock(&probe_srcu);
+	list_for_each_entry_srcu(con, &probe->cons_head, cons_node,
+				 srcu_read_lock_held(&probe_srcu)) {
+		rc = 0;
+		if (con->handler) {
+			rc = con->handler(con, regs);
+			WARN_ONCE(rc & ~UPROBE_HANDLER_MASK,
+				  "%ps() returned unknown bits %#x\n", con->handler, rc);
+		}
+		if (con->ret_handler)
+			need_ret = true;
+		remove &= rc == UPROBE_HANDLER_REMOVE;
+		any = true;
+	}
+	remove &= any;
+	if (need_ret && !remove)
+		rinst_push(probe, regs, bp_addr);
+	srcu_read_unlock(&probe_srcu, idx);
+
+	ut->auprobe = NULL;
+	if (remove)
+		bp_self_remove(probe, bp_addr);
+	return remove;
+}
+
+/*
+ * Set current up to single-step @probe's instruction from an XOL slot.
+ * On success the task owns the reference to @probe until the step ends.
+ */
+static int xol_begin_step(struct uprobe *probe, struct pt_regs *regs,
+		     unsigned long bp_addr)
+{
+	struct uprobe_task *ut = current->utask;
+	unsigned long xol_vaddr;
+	int err;
+
+	xol_vaddr = xol_stage_insn(probe);
+	if (!xol_vaddr)
+		return -ENOMEM;
+
+	/* A handler (trace_uprobe) may have borrowed ->vaddr. */
+	ut->xol_vaddr = xol_vaddr;
+	ut->vaddr = bp_addr;
+	err = arch_uprobe_pre_xol(&probe->ainsn, regs);
+	if (unlikely(err)) {
+		xol_release_task_slot(current);
+		return err;
+	}
+	ut->active_uprobe = probe;
+	ut->state = UTASK_SSTEP;
+	return 0;
+}
+
+static void bp_handle_hit(struct pt_regs *regs)
+{
+	struct uprobe *probe;
+	unsigned long bp_addr;
+	int is_swbp = 0;
+
+	bp_addr = uprobe_get_swbp_addr(regs);
+	if (bp_addr == uprobe_get_trampoline_vaddr()) {
+		uprobe_handle_trampoline(regs);
+		return;
+	}
+
+	probe = bp_lookup_hit(bp_addr, &is_swbp);
+	if (!probe) {
+		if (is_swbp > 0) {
+			/* The program's own breakpoint. */
+			force_sig(SIGTRAP);
+		} else {
+			/* Removed under us: run the original instruction. */
+			instruction_pointer_set(regs, bp_addr);
+		}
+		return;
+	}
+
+	/* Handlers see the probed address; a failed hit restarts there. */
+	instruction_pointer_set(regs, bp_addr);
+
+	if (!task_probe_state())
+		goto out;
+	if (arch_uprobe_ignore(&probe->ainsn, regs))
+		goto out;
+	if (bp_run_handlers(probe, regs, bp_addr))
+		goto out;	/* no breakpoint left: re-execute the original */
+	if (arch_uprobe_skip_sstep(&probe->ainsn, regs))
+		goto out;
+	if (!xol_begin_step(probe, regs, bp_addr))
+		return;
+out:
+	probe_drop(probe);
+}
+
+static void xol_finish_step(struct uprobe_task *ut, struct pt_regs *regs)
+{
+	struct uprobe *probe = ut->active_uprobe;
+	int err = 0;
+
+	if (ut->state == UTASK_SSTEP_ACK)
+		err = arch_uprobe_post_xol(&probe->ainsn, regs);
+	else if (ut->state == UTASK_SSTEP_TRAPPED)
+		arch_uprobe_abort_xol(&probe->ainsn, regs);
+	else
+		return;		/* still stepping */
+
+	ut->active_uprobe = NULL;
+	ut->state = UTASK_RUNNING;
+	xol_release_task_slot(current);
+	probe_drop(probe);
+
+	/* Signals were held back while stepping (uprobe_deny_signal()). */
+	spin_lock_irq(&current->sighand->siglock);
+	recalc_sigpending();
+	spin_unlock_irq(&current->sighand->siglock);
+
+	if (unlikely(err)) {
+		probe_task_warn(current, "out-of-line step of the probed instruction failed, SIGILL");
+		force_sig(SIGILL);
+	}
+}
+
+/**
+ * uprobe_notify_resume - do the uprobes work on the way back to user mode
+ * @regs: user registers
+ *
+ * Runs with TIF_UPROBE set, interrupts enabled and no locks held: either
+ * finishes a single step, or handles a breakpoint hit (run handlers, then
+ * emulate or start stepping the original instruction out of line).
+ */
+void uprobe_notify_resume(struct pt_regs *regs)
+{
+	struct uprobe_task *ut;
+
+	clear_thread_flag(TIF_UPROBE);
+	ut = current->utask;
+	if (ut && ut->active_uprobe)
+		xol_finish_step(ut, regs);
+	else
+		bp_handle_hit(regs);
+}
+
+/**
+ * uprobe_deny_signal - hold signals back while current single-steps
+ *
+ * Called from get_signal() with a signal pending.  A signal taken during
+ * the step would run its handler with the IP in the XOL slot, so clear
+ * TIF_SIGPENDING until the step is over.  If the stepped instruction itself
+ * trapped, or the signal is fatal, abort the step instead: the IP goes back
+ * to the probed address and the signal is then delivered normally.
+ *
+ * Return: true if the signal must not be dequeued now.
+ */
+bool uprobe_deny_signal(void)
+{
+	struct task_struct *t = current;
+	struct uprobe_task *ut = t->utask;
+
+	if (likely(!ut || !ut->active_uprobe))
+		return false;
+
+	if (task_sigpending(t)) {
+		spin_lock_irq(&t->sighand->siglock);
+		clear_tsk_thread_flag(t, TIF_SIGPENDING);
+		spin_unlock_irq(&t->sighand->siglock);
+
+		/* After SSTEP_ACK the step is done: let it finish normally. */
+		if (ut->state == UTASK_SSTEP &&
+		    (__fatal_signal_pending(t) || arch_uprobe_xol_was_trapped(t))) {
+			ut->state = UTASK_SSTEP_TRAPPED;
+			set_tsk_thread_flag(t, TIF_UPROBE);
+		}
+	}
+	return true;
+}
+
+/**
+ * uprobe_get_trap_addr - the user address to report for a trap
+ * @regs: user registers at the trap
+ *
+ * Return: the probed address while current steps an instruction out of
+ * line (so a fault there reports the original IP), else the IP.
+ */
+unsigned long uprobe_get_trap_addr(struct pt_regs *regs)
+{
+	struct uprobe_task *ut = current->utask;
+
+	if (unlikely(ut && ut->active_uprobe))
+		return ut->vaddr;
+	return instruction_pointer(regs);
+}
+
+static struct notifier_block probe_die_nb = {
+	.notifier_call	= arch_uprobe_exception_notify,
+	.priority	= INT_MAX - 1,	/* notified after kprobes */
+};
+
+/**
+ * uprobes_init - register the die notifier and initialise global state
+ */
+void __init uprobes_init(void)
+{
+	BUILD_BUG_ON(XOL_SLOTS_PER_PAGE < 2);
+	WARN_ON(register_die_notifier(&probe_die_nb));
+}
+
+#ifdef CONFIG_UPROBES_KUNIT_TEST
+#include "uprobes_test.c"
+#endif

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests of the uprobes core's pure data structures: the probe tree
+ * ordered by (inode, offset) and the XOL slot bitmap allocator.  Included
+ * at the end of kernel/uprobes.c, so the static helpers are visible.  No
+ * process, mm or real inode is involved: the inode pointers are addresses
+ * of a local array and are only compared, never dereferenced.
+ */
+
+#include <kunit/test.h>
+
+static struct inode *fake_inode(struct inode *base, int i)
+{
+	return (struct inode *)((char *)base + i * 64);
+}
+
+static struct uprobe *test_probe(struct kunit *test, struct inode *inode,
+				  loff_t offset)
+{
+	struct uprobe *u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, u);
+	u->host = inode;
+	u->file_off = offset;
+	RB_CLEAR_NODE(&u->node);
+	return u;
+}
+
+/* (inode index, offset) pairs, inserted in this deliberately unsorted order. */
+static const struct {
+	int inode;
+	loff_t offset;
+} tree_keys[] = {
+	{ 1, 0x400 }, { 0, 0x1000 }, { 2, 0x10 }, { 1, 0x10 }, { 1, 0x2000 },
+	{ 0, 0x0 }, { 2, 0xfff }, { 1, 0x401 }, { 0, 0x7fffffff }, { 1, 0x0 },
+};
+
+static struct rb_root build_test_tree(struct kunit *test, struct inode *base)
+{
+	struct rb_root root = RB_ROOT;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(tree_keys); i++) {
+		struct uprobe *u = test_probe(test,
+					       fake_inode(base, tree_keys[i].inode),
+					       tree_keys[i].offset);
+
+		KUNIT_ASSERT_NULL(test, probe_tree_add(&root, u));
+	}
+	return root;
+}
+
+static void probe_tree_order_test(struct kunit *test)
+{
+	struct inode *base = kunit_kzalloc(test, 4 * 64, GFP_KERNEL);
+	struct uprobe *prev = NULL, *u;
+	struct rb_root root;
+	struct rb_node *n;
+	int count = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, base);
+	root = build_test_tree(test, base);
+
+	for (n = rb_first(&root); n; n = rb_next(n)) {
+		u = rb_entry(n, struct uprobe, node);
+		if (prev)
+			KUNIT_EXPECT_LT(test,
+					probe_key_cmp(prev->host, prev->file_off, u),
+					0);
+		prev = u;
+		count++;
+	}
+	KUNIT_EXPECT_EQ(test, count, (int)ARRAY_SIZE(tree_keys));
+}
+
+static void probe_tree_duplicate_test(struct kunit *test)
+{
+	struct inode *base = kunit_kzalloc(test, 4 * 64, GFP_KERNEL);
+	struct rb_root root;
+	struct uprobe *dup, *old;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, base);
+	root = build_test_tree(test, base);
+
+	for (i = 0; i < ARRAY_SIZE(tree_keys); i++) {
+		dup = test_probe(test, fake_inode(base, tree_keys[i].inode),
+				  tree_keys[i].offset);
+		old = probe_tree_add(&root, dup);
+		KUNIT_ASSERT_NOT_NULL(test, old);
+		KUNIT_EXPECT_PTR_EQ(test, old->host, dup->host);
+		KUNIT_EXPECT_EQ(test, old->file_off, dup->file_off);
+		/* The loser must not have been linked. */
+		KUNIT_EXPECT_TRUE(test, RB_EMPTY_NODE(&dup->node));
+	}
+}
+
+static const struct {
+	const char *name;
+	int inode;
+	loff_t offset;
+	bool found;
+} lookup_cases[] = {
+	{ "first of inode 0",	0, 0x0,		true },
+	{ "last of inode 0",	0, 0x7fffffff,	true },
+	{ "middle",		1, 0x401,	true },
+	{ "neighbour missing",	1, 0x402,	false },
+	{ "other inode's key",	0, 0x10,	false },
+	{ "unknown inode",	3, 0x10,	false },
+	{ "below all",		2, 0x0,		false },
+	{ "above all",		2, 0x1000,	false },
+};
+
+static void probe_tree_lookup_test(struct kunit *test)
+{
+	struct inode *base = kunit_kzalloc(test, 4 * 64, GFP_KERNEL);
+	struct rb_root root;
+	struct uprobe *u;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, base);
+	root = build_test_tree(test, base);
+
+	for (i = 0; i < ARRAY_SIZE(lookup_cases); i++) {
+		struct inode *inode = fake_inode(base, lookup_cases[i].inode);
+
+		u = probe_tree_lookup(&root, inode, lookup_cases[i].offset);
+		if (!lookup_cases[i].found) {
+			KUNIT_EXPECT_NULL_MSG(test, u, "%s", lookup_cases[i].name);
+			continue;
+		}
+		KUNIT_ASSERT_NOT_NULL_MSG(test, u, "%s", lookup_cases[i].name);
+		KUNIT_EXPECT_PTR_EQ(test, u->host, inode);
+		KUNIT_EXPECT_EQ(test, u->file_off, lookup_cases[i].offset);
+	}
+}
+
+/* What uprobe_mmap() asks: the first probe of an inode in [start, end). */
+static const struct {
+	const char *name;
+	int inode;
+	loff_t start, end;
+	loff_t expect;		/* -1: none */
+} range_cases[] = {
+	{ "whole inode 1",	1, 0x0,   0x10000, 0x0 },
+	{ "start on a key",	1, 0x10,  0x11,    0x10 },
+	{ "start between",	1, 0x11,  0x10000, 0x400 },
+	{ "end exclusive",	1, 0x11,  0x400,   -1 },
+	{ "past last of inode",	1, 0x2001, 0x3000, -1 },
+	{ "no spill to next",	0, 0x1001, 0x7fffffff, -1 },
+	{ "last key included",	0, 0x1001, 0x80000000, 0x7fffffff },
+	{ "empty range",	2, 0x10,  0x10,    -1 },
+	{ "unknown inode",	3, 0x0,   0x10000, -1 },
+};
+
+static void probe_tree_range_test(struct kunit *test)
+{
+	struct inode *base = kunit_kzalloc(test, 4 * 64, GFP_KERNEL);
+	struct rb_root root;
+	struct uprobe *u;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, base);
+	root = build_test_tree(test, base);
+
+	for (i = 0; i < ARRAY_SIZE(range_cases); i++) {
+		struct inode *inode = fake_inode(base, range_cases[i].inode);
+
+		u = probe_tree_first_in(&root, inode, range_cases[i].start,
+				      range_cases[i].end);
+		if (range_cases[i].expect < 0) {
+			KUNIT_EXPECT_NULL_MSG(test, u, "%s", range_cases[i].name);
+			continue;
+		}
+		KUNIT_ASSERT_NOT_NULL_MSG(test, u, "%s", range_cases[i].name);
+		KUNIT_EXPECT_PTR_EQ(test, u->host, inode);
+		KUNIT_EXPECT_EQ_MSG(test, u->file_off, range_cases[i].expect,
+				    "%s", range_cases[i].name);
+	}
+}
+
+static void xol_bitmap_claim_test(struct kunit *test)
+{
+	struct xol_bitmap s;
+	int i, slot;
+
+	xol_bitmap_reset(&s);
+	/* Slot 0 is the trampoline's and is never handed out. */
+	KUNIT_EXPECT_TRUE(test, test_bit(XOL_TRAMPOLINE_SLOT, s.map));
+	KUNIT_EXPECT_FALSE(test, xol_bitmap_full(&s));
+
+	for (i = 1; i < XOL_SLOTS_PER_PAGE; i++)
+		KUNIT_EXPECT_EQ(test, xol_bitmap_claim(&s), i);
+	KUNIT_EXPECT_TRUE(test, xol_bitmap_full(&s));
+	KUNIT_EXPECT_EQ(test, xol_bitmap_claim(&s), -ENOSPC);
+
+	/* Freed slots come back lowest first. */
+	KUNIT_EXPECT_TRUE(test, xol_bitmap_unclaim(&s, XOL_SLOTS_PER_PAGE - 1));
+	KUNIT_EXPECT_TRUE(test, xol_bitmap_unclaim(&s, 2));
+	KUNIT_EXPECT_FALSE(test, xol_bitmap_full(&s));
+	slot = xol_bitmap_claim(&s);
+	KUNIT_EXPECT_EQ(test, slot, 2);
+	slot = xol_bitmap_claim(&s);
+	KUNIT_EXPECT_EQ(test, slot, (int)XOL_SLOTS_PER_PAGE - 1);
+	KUNIT_EXPECT_EQ(test, xol_bitmap_claim(&s), -ENOSPC);
+}
+
+static const struct {
+	const char *name;
+	int slot;
+	bool take_first;
+	bool ok;
+} release_cases[] = {
+	{ "taken slot",		1,			true,	true },
+	{ "trampoline slot",	XOL_TRAMPOLINE_SLOT,	false,	false },
+	{ "free slot",		3,			false,	false },
+	{ "negative (bad vaddr)", -EINVAL,		false,	false },
+	{ "past the page",	XOL_SLOTS_PER_PAGE,	false,	false },
+};
+
+static void xol_bitmap_unclaim_test(struct kunit *test)
+{
+	struct xol_bitmap s;
+	int i, used;
+
+	for (i = 0; i < ARRAY_SIZE(release_cases); i++) {
+		xol_bitmap_reset(&s);
+		if (release_cases[i].take_first)
+			KUNIT_ASSERT_EQ(test, xol_bitmap_claim(&s),
+					release_cases[i].slot);
+		used = atomic_read(&s.used);
+		KUNIT_EXPECT_EQ_MSG(test,
+				    xol_bitmap_unclaim(&s, release_cases[i].slot),
+				    release_cases[i].ok, "%s",
+				    release_cases[i].name);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s.used),
+				    used - release_cases[i].ok, "%s",
+				    release_cases[i].name);
+		/* A double release must not underflow the count. */
+		KUNIT_EXPECT_FALSE(test,
+				   xol_bitmap_unclaim(&s, release_cases[i].slot));
+	}
+}
+
+static void xol_slot_addr_test(struct kunit *test)
+{
+	const unsigned long base = 0x7ffff000UL;
+	const struct {
+		unsigned long vaddr;
+		int slot;
+	} cases[] = {
+		{ base,					0 },
+		{ base + UPROBE_XOL_SLOT_BYTES,		1 },
+		{ base + PAGE_SIZE - UPROBE_XOL_SLOT_BYTES,
+						(int)XOL_SLOTS_PER_PAGE - 1 },
+		{ base + 1,				-EINVAL },
+		{ base - UPROBE_XOL_SLOT_BYTES,		-EINVAL },
+		{ base + PAGE_SIZE,			-EINVAL },
+		{ 0,					-EINVAL },
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, xol_addr_to_slot(base, cases[i].vaddr),
+				    cases[i].slot, "vaddr %#lx", cases[i].vaddr);
+		if (cases[i].slot >= 0)
+			KUNIT_EXPECT_EQ(test, xol_slot_to_addr(base, cases[i].slot),
+					cases[i].vaddr);
+	}
+}
+
+static struct kunit_case uprobes_core_cases[] = {
+	KUNIT_CASE(probe_tree_order_test),
+	KUNIT_CASE(probe_tree_duplicate_test),
+	KUNIT_CASE(probe_tree_lookup_test),
+	KUNIT_CASE(probe_tree_range_test),
+	KUNIT_CASE(xol_bitmap_claim_test),
+	KUNIT_CASE(xol_bitmap_unclaim_test),
+	KUNIT_CASE(xol_slot_addr_test),
+	{}
+};
+
+static struct kunit_suite uprobes_core_suite = {
+	.name = "uprobes_core",
+	.test_cases = uprobes_core_cases,
+};
+
+kunit_test_suite(uprobes_core_suite);
