@@ -21,14 +21,14 @@
  *
  * - struct uprobe_consumer belongs to the caller.  Consumer lists are
  *   modified with list_add_rcu()/list_del_rcu() under the probe's
- *   register_rwsem and read under probe_srcu on the hit path.  SRCU
+ *   cons_rwsem and read under probe_srcu on the hit path.  SRCU
  *   rather than RCU because handlers run in task context and may sleep
  *   (sleepable BPF programs).  After uprobe_unregister_sync() no handler
  *   can still be running with a consumer that was removed before it.
  *
  * Locks, outermost first:
  *
- *   probe->cons_rwsem	serialises register/unregister/apply of one
+ *   probe->cons_rwsem		serialises register/unregister/apply of one
  *				probe, so that its consumer list and what is
  *				installed agree.
  *   probe_fork_sem		percpu rwsem, written around the i_mmap walk
@@ -40,6 +40,8 @@
  *				mmap/munmap hooks (which already hold it).
  *   probe->analyse_mutex	the one-time read and analysis of the
  *				original instruction.
+ *   usdt_pending_lock		the list of USDT semaphore increments still
+ *				waiting for their mapping.
  *   probe_tree_lock		rwlock over probe_tree.  Lookups on the hit
  *				path hold it for reading only long enough to
  *				take a reference, so they never sleep under it.
@@ -75,8 +77,7 @@
 #include <linux/kdebug.h>
 #include <linux/ptrace.h>
 #include <linux/uprobes.h>
-
-#include <asm/cacheflush.h>
+#include <linux/cacheflush.h>
 
 #define XOL_SLOTS_PER_PAGE		(PAGE_SIZE / UPROBE_XOL_SLOT_BYTES)
 /* Slot 0 of the XOL page holds the return probe trampoline. */
@@ -129,7 +130,7 @@ DEFINE_STATIC_PERCPU_RWSEM(probe_fork_sem);
 /* The probe tree, ordered by (inode, offset).                          */
 
 static int probe_key_cmp(const struct inode *inode, loff_t offset,
-			  const struct uprobe *u)
+			 const struct uprobe *u)
 {
 	if (inode != u->host)
 		return (unsigned long)inode < (unsigned long)u->host ? -1 : 1;
@@ -160,7 +161,7 @@ static struct uprobe *probe_tree_add(struct rb_root *root, struct uprobe *u)
  * form a contiguous, sorted run and a lower-bound search finds the range.
  */
 static struct uprobe *probe_tree_first_in(struct rb_root *root,
-					const struct inode *inode,
+					  const struct inode *inode,
 					loff_t start, loff_t end)
 {
 	struct rb_node *n = root->rb_node;
@@ -182,7 +183,7 @@ static struct uprobe *probe_tree_first_in(struct rb_root *root,
 }
 
 static struct uprobe *probe_tree_lookup(struct rb_root *root,
-				       const struct inode *inode, loff_t offset)
+					const struct inode *inode, loff_t offset)
 {
 	struct uprobe *u = probe_tree_first_in(root, inode, offset, offset + 1);
 
@@ -213,7 +214,7 @@ static void probe_drop(struct uprobe *probe)
  * refcount_inc() under the read lock is safe.
  */
 static struct uprobe *probe_lookup_range(struct inode *inode, loff_t start,
-					loff_t end)
+					 loff_t end)
 {
 	struct uprobe *u;
 
@@ -235,7 +236,7 @@ static bool probe_unlinked(struct uprobe *probe)
 	return RB_EMPTY_NODE(&probe->node);
 }
 
-/* Called with register_rwsem held for writing and no consumers left. */
+/* Called with cons_rwsem held for writing and no consumers left. */
 static void probe_unlink(struct uprobe *probe)
 {
 	write_lock(&probe_tree_lock);
@@ -247,7 +248,7 @@ static void probe_unlink(struct uprobe *probe)
 
 /* Find or create the probe for (inode, offset); returns a new reference. */
 static struct uprobe *probe_get_or_create(struct inode *inode, loff_t offset,
-				   loff_t ref_ctr_offset)
+					  loff_t ref_ctr_offset)
 {
 	struct uprobe *new, *cur;
 
@@ -302,7 +303,7 @@ static bool con_wants_mm(struct uprobe_consumer *con, struct mm_struct *mm)
 
 /*
  * Does any consumer want the breakpoint in @mm?  Caller holds either
- * probe_srcu or register_rwsem.
+ * probe_srcu or cons_rwsem.
  */
 static bool probe_wanted_by(struct uprobe *probe, struct mm_struct *mm)
 {
@@ -324,6 +325,8 @@ static bool probe_wanted_by(struct uprobe *probe, struct mm_struct *mm)
  * @opc: the first bytes of an instruction
  *
  * Weak default: compare with UPROBE_SWBP_INSN.
+ *
+ * Return: true if it is.
  */
 bool __weak is_swbp_insn(uprobe_opcode_t *opc)
 {
@@ -338,6 +341,8 @@ bool __weak is_swbp_insn(uprobe_opcode_t *opc)
  *
  * Architectures with several trapping encodings override this; such an
  * instruction can not be probed.  Weak default: is_swbp_insn().
+ *
+ * Return: true if executing @opc would trap.
  */
 bool __weak is_trap_insn(uprobe_opcode_t *opc)
 {
@@ -349,6 +354,8 @@ bool __weak is_trap_insn(uprobe_opcode_t *opc)
  * @regs: user registers at the trap
  *
  * Weak default for architectures whose breakpoint leaves the IP after it.
+ *
+ * Return: the user address of the breakpoint instruction.
  */
 unsigned long __weak uprobe_get_swbp_addr(struct pt_regs *regs)
 {
@@ -360,9 +367,11 @@ unsigned long __weak uprobe_get_swbp_addr(struct pt_regs *regs)
  * @aup: the probed instruction
  * @regs: user registers at the hit
  *
- * Returns true if the architecture has already dealt with this hit (for
+ * Weak default: never.
+ *
+ * Return: true if the architecture has already dealt with this hit (for
  * example a conditional instruction whose condition fails) so that neither
- * handlers nor the step run.  Weak default: false.
+ * handlers nor the step run.
  */
 bool __weak arch_uprobe_ignore(struct arch_uprobe *aup, struct pt_regs *regs)
 {
@@ -393,6 +402,8 @@ void __weak arch_uprobe_copy_ixol(struct page *page, unsigned long vaddr,
  * @len: set to the size of the returned instructions
  *
  * Weak default: a single breakpoint; bp_handle_hit() recognises its address.
+ *
+ * Return: the instruction bytes, to be copied into the trampoline slot.
  */
 void * __weak arch_uprobe_trampoline(unsigned long *len)
 {
@@ -406,6 +417,8 @@ void * __weak arch_uprobe_trampoline(unsigned long *len)
  * arch_uprobe_get_xol_area - preferred user address of the XOL page
  *
  * Weak default: the top page below TASK_SIZE, which is normally free.
+ *
+ * Return: the address to try first when mapping the XOL page.
  */
 unsigned long __weak arch_uprobe_get_xol_area(void)
 {
@@ -431,7 +444,7 @@ static bool vma_probeable(struct vm_area_struct *vma)
 }
 
 static bool vma_maps_probe(struct vm_area_struct *vma, struct uprobe *probe,
-			    unsigned long vaddr)
+			   unsigned long vaddr)
 {
 	return vma && vma_probeable(vma) &&
 	       file_inode(vma->vm_file) == probe->host &&
@@ -440,7 +453,7 @@ static bool vma_maps_probe(struct vm_area_struct *vma, struct uprobe *probe,
 
 /* Read the opcode at @vaddr in @mm; mmap_lock held. */
 static int bp_peek_opcode(struct mm_struct *mm, unsigned long vaddr,
-		       uprobe_opcode_t *opcode)
+			  uprobe_opcode_t *opcode)
 {
 	struct page *page;
 	long ret;
@@ -615,9 +628,10 @@ static int probe_analyse(struct uprobe *probe, struct file *file,
 	mutex_lock(&probe->analyse_mutex);
 	if (!probe->analysed) {
 		err = probe_fetch_and_check(probe, file, mm, vaddr);
-		/* Release: lockless readers must see ainsn before the flag. */
-		if (!err)
+		if (!err) {
+			/* Release: lockless readers see ainsn before the flag. */
 			smp_store_release(&probe->analysed, true);
+		}
 	}
 	mutex_unlock(&probe->analyse_mutex);
 	return err;
@@ -765,7 +779,7 @@ static bool bp_present(struct mm_struct *mm, unsigned long vaddr)
 
 /* mmap_lock held for writing; @vma maps @probe at @vaddr. */
 static int bp_install(struct uprobe *probe, struct mm_struct *mm,
-			      struct vm_area_struct *vma, unsigned long vaddr)
+		      struct vm_area_struct *vma, unsigned long vaddr)
 {
 	int ret;
 
@@ -792,7 +806,7 @@ static int bp_install(struct uprobe *probe, struct mm_struct *mm,
 }
 
 static int bp_remove(struct uprobe *probe, struct mm_struct *mm,
-			     unsigned long vaddr)
+		     unsigned long vaddr)
 {
 	int ret;
 
@@ -817,11 +831,11 @@ static int bp_remove(struct uprobe *probe, struct mm_struct *mm,
 
 struct probe_site {
 	struct mm_struct	*mm;
-	unsigned long		vaddr;
+	unsigned long		addr;
 };
 
 /*
- * Collect (mm, vaddr) for every vma mapping the probe.  Memory can not be
+ * Collect (mm, addr) for every vma mapping the probe.  Memory can not be
  * allocated while i_mmap_rwsem is held (reclaim may need it), so count
  * first and retry with a bigger array if the mapping grew meanwhile.
  */
@@ -829,7 +843,7 @@ static struct probe_site *probe_collect_sites(struct uprobe *probe, int *nr)
 {
 	struct address_space *mapping = probe->host->i_mapping;
 	pgoff_t pgoff = probe->file_off >> PAGE_SHIFT;
-	struct probe_site *info = NULL;
+	struct probe_site *sites = NULL;
 	struct vm_area_struct *vma;
 	int cap = 0, n, i;
 
@@ -842,8 +856,8 @@ static struct probe_site *probe_collect_sites(struct uprobe *probe, int *nr)
 			if (n < cap) {
 				if (!mmget_not_zero(vma->vm_mm))
 					continue;
-				info[n].mm = vma->vm_mm;
-				info[n].vaddr = vma_foff_to_addr(vma, probe->file_off);
+				sites[n].mm = vma->vm_mm;
+				sites[n].addr = vma_foff_to_addr(vma, probe->file_off);
 			}
 			n++;
 		}
@@ -852,62 +866,68 @@ static struct probe_site *probe_collect_sites(struct uprobe *probe, int *nr)
 		if (n <= cap)
 			break;
 		for (i = 0; i < cap; i++)
-			mmput(info[i].mm);
-		kvfree(info);
+			mmput(sites[i].mm);
+		kvfree(sites);
 		cap = n + 4;
-		info = kvmalloc_array(cap, sizeof(*info), GFP_KERNEL);
-		if (!info)
+		sites = kvmalloc_array(cap, sizeof(*sites), GFP_KERNEL);
+		if (!sites)
 			return ERR_PTR(-ENOMEM);
 	}
 	*nr = n;
-	return info;
+	return sites;
+}
+
+/* probe_sync_all_mms() for one site; takes @site->mm's mmap_lock. */
+static int probe_sync_site(struct uprobe *probe, struct uprobe_consumer *new,
+			   struct probe_site *site)
+{
+	struct mm_struct *mm = site->mm;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	mmap_write_lock(mm);
+	/* The mm may be exiting, or the vma gone since the i_mmap walk. */
+	vma = check_stable_address_space(mm) ? NULL :
+	      vma_lookup(mm, site->addr);
+	if (!vma_maps_probe(vma, probe, site->addr))
+		goto out;
+	if (!new) {
+		if (!probe_wanted_by(probe, mm))
+			ret = bp_remove(probe, mm, site->addr);
+	} else if (con_wants_mm(new, mm)) {
+		ret = bp_install(probe, mm, vma, site->addr);
+	}
+out:
+	mmap_write_unlock(mm);
+	return ret;
 }
 
 /*
  * Bring every mm mapping @probe in line with its consumers.  With @new,
  * install where @new wants the probe (the others are already installed)
  * and stop at the first error.  Without, remove wherever no consumer is
- * left that wants it, carrying on past errors.  Called with register_rwsem
+ * left that wants it, carrying on past errors.  Called with cons_rwsem
  * and probe_fork_sem held for writing.
  */
 static int probe_sync_all_mms(struct uprobe *probe, struct uprobe_consumer *new)
 {
-	struct probe_site *info;
-	int nr = 0, i, err = 0, ret;
+	struct probe_site *sites;
+	int nr = 0, i, err = 0;
 
-	info = probe_collect_sites(probe, &nr);
-	if (IS_ERR(info))
-		return PTR_ERR(info);
+	sites = probe_collect_sites(probe, &nr);
+	if (IS_ERR(sites))
+		return PTR_ERR(sites);
 
 	for (i = 0; i < nr; i++) {
-		struct mm_struct *mm = info[i].mm;
-		unsigned long vaddr = info[i].vaddr;
-		struct vm_area_struct *vma;
+		/* Installing stops at the first failure; removal carries on. */
+		if (!(err && new)) {
+			int ret = probe_sync_site(probe, new, &sites[i]);
 
-		if (err && new)
-			goto put;
-		mmap_write_lock(mm);
-		/* The mm may be exiting, or the vma gone since the walk. */
-		if (check_stable_address_space(mm))
-			goto unlock;
-		vma = vma_lookup(mm, vaddr);
-		if (!vma_maps_probe(vma, probe, vaddr))
-			goto unlock;
-		ret = 0;
-		if (new) {
-			if (con_wants_mm(new, mm))
-				ret = bp_install(probe, mm, vma, vaddr);
-		} else if (!probe_wanted_by(probe, mm)) {
-			ret = bp_remove(probe, mm, vaddr);
+			err = err ?: ret;
 		}
-		if (ret && !err)
-			err = ret;
-unlock:
-		mmap_write_unlock(mm);
-put:
-		mmput(mm);
+		mmput(sites[i].mm);
 	}
-	kvfree(info);
+	kvfree(sites);
 	return err;
 }
 
@@ -1119,7 +1139,7 @@ int uprobe_mmap(struct vm_area_struct *vma)
 
 		if (wanted) {
 			err = bp_install(probe, mm, vma,
-						 vma_foff_to_addr(vma, probe->file_off));
+					 vma_foff_to_addr(vma, probe->file_off));
 			if (err && !ret)
 				ret = err;
 		}
@@ -1160,10 +1180,11 @@ void uprobe_munmap(struct vm_area_struct *vma, unsigned long start,
 
 	/*
 	 * Nothing to note if the mm never had a probe or is already marked
-	 * for a recount.  The unlocked tree peek only saves work.
+	 * for a recount.
 	 */
 	if (!test_bit(MMF_HAS_UPROBES, mmf) || test_bit(MMF_RECALC_UPROBES, mmf))
 		return;
+	/* Unlocked peek at the tree: it only saves the lookup. */
 	if (data_race(RB_EMPTY_ROOT(&probe_tree)) || !vma_probeable(vma))
 		return;
 	if (vma_range_has_probe(vma, start, end))
@@ -1286,7 +1307,7 @@ static int xol_addr_to_slot(unsigned long base, unsigned long vaddr)
  * If user space unmapped the page, faults simply find the page again.
  */
 static vm_fault_t xol_page_fault(const struct vm_special_mapping *sm,
-			    struct vm_area_struct *vma, struct vm_fault *vmf)
+				 struct vm_area_struct *vma, struct vm_fault *vmf)
 {
 	struct xol_area *area = READ_ONCE(vma->vm_mm->uprobes_state.xol_area);
 
@@ -1445,7 +1466,7 @@ static void xol_release_task_slot(struct task_struct *t)
 		return;
 	area = t->mm->uprobes_state.xol_area;
 	if (area && xol_bitmap_unclaim(&area->bits,
-				      xol_addr_to_slot(area->base, ut->xol_vaddr)))
+				       xol_addr_to_slot(area->base, ut->xol_vaddr)))
 		wake_up(&area->slot_wait);
 	ut->xol_vaddr = 0;
 }
@@ -1676,7 +1697,7 @@ discard:
 }
 
 static void rinst_run_handlers(struct return_instance *rinst,
-				   struct pt_regs *regs)
+			       struct pt_regs *regs)
 {
 	struct uprobe *probe = rinst->uprobe;
 	struct uprobe_consumer *con;
@@ -1695,37 +1716,46 @@ static void rinst_run_handlers(struct return_instance *rinst,
  * uprobe_handle_trampoline - a task returned through the trampoline
  * @regs: user registers; the IP is set to the real return address
  *
- * Runs the return handlers of the innermost live instance and of those
- * chained to it (tail calls), then resumes at the original return address.
- * A task arriving here without an instance gets SIGILL.
+ * The function that returned popped the trampoline's address, so the stack
+ * pointer is now above its instance's slot and arch_uretprobe_is_alive()
+ * says RP_CHECK_RET of it: its frame is gone.  Newer instances whose frames
+ * are gone as well were skipped by a longjmp() and are dropped silently;
+ * the oldest dead instance is the one returning, together with the
+ * instances chained to it by tail calls, which share its stack slot.  Their
+ * return handlers run, newest first, and the task resumes at the original
+ * return address.  A task arriving here without such an instance gets
+ * SIGILL.
  */
 void uprobe_handle_trampoline(struct pt_regs *regs)
 {
 	struct uprobe_task *ut = current->utask;
-	struct return_instance *top = NULL;
-	bool more;
+	struct return_instance *ret = NULL, *rinst;
+	bool done;
 
-	if (ut) {
-		rinst_prune(ut, RP_CHECK_RET, regs);
-		top = ut->return_instances;
+	/* Find the oldest instance whose frame is gone. */
+	for (rinst = ut ? ut->return_instances : NULL; rinst; rinst = rinst->next) {
+		if (arch_uretprobe_is_alive(rinst, RP_CHECK_RET, regs))
+			break;
+		ret = rinst;
 	}
-	if (!top) {
+	if (!ret) {
 		probe_task_warn(current,
 				"return trampoline reached with no frame pending, SIGILL");
 		force_sig(SIGILL);
 		return;
 	}
 
-	instruction_pointer_set(regs, top->orig_ret_vaddr);
-	/* A chained instance returns through the same frame as the next one. */
-	for (;;) {
-		more = top->chained;
-		rinst_run_handlers(top, regs);
+	/* Frames below the returning one were unwound without returning. */
+	while (ut->return_instances->stack != ret->stack)
 		rinst_pop(ut);
-		top = ut->return_instances;
-		if (!more || !top)
-			break;
-	}
+
+	instruction_pointer_set(regs, ret->orig_ret_vaddr);
+	do {
+		rinst = ut->return_instances;
+		rinst_run_handlers(rinst, regs);
+		done = rinst == ret;
+		rinst_pop(ut);
+	} while (!done);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1744,14 +1774,22 @@ void uprobe_handle_trampoline(struct pt_regs *regs)
 int uprobe_pre_sstep_notifier(struct pt_regs *regs)
 {
 	struct uprobe_task *ut = current->utask;
+	struct mm_struct *mm = current->mm;
+	bool rets_pending = ut && ut->return_instances;
 
-	if (!current->mm)
-		return 0;
-	if (!test_bit(MMF_HAS_UPROBES, &current->mm->flags) &&
-	    (!ut || !ut->return_instances))
+	/* Without probes in the mm only the trampoline can be ours. */
+	if (!mm || !(rets_pending || test_bit(MMF_HAS_UPROBES, &mm->flags)))
 		return 0;
 	set_thread_flag(TIF_UPROBE);
 	return 1;
+}
+
+/* current's uprobe_task if it is in the middle of an out-of-line step. */
+static struct uprobe_task *ut_stepping(void)
+{
+	struct uprobe_task *ut = current->utask;
+
+	return ut && ut->active_uprobe ? ut : NULL;
 }
 
 /**
@@ -1762,10 +1800,9 @@ int uprobe_pre_sstep_notifier(struct pt_regs *regs)
  */
 int uprobe_post_sstep_notifier(struct pt_regs *regs)
 {
-	struct uprobe_task *ut = current->utask;
+	struct uprobe_task *ut = current->mm ? ut_stepping() : NULL;
 
-	if (!current->mm || !ut || !ut->active_uprobe ||
-	    ut->state != UTASK_SSTEP)
+	if (!ut || ut->state != UTASK_SSTEP)
 		return 0;
 	ut->state = UTASK_SSTEP_ACK;
 	set_thread_flag(TIF_UPROBE);
@@ -1776,33 +1813,49 @@ int uprobe_post_sstep_notifier(struct pt_regs *regs)
 static int bp_trap_at(struct mm_struct *mm, unsigned long vaddr)
 {
 	uprobe_opcode_t opcode;
-	int ret = bp_peek_opcode(mm, vaddr, &opcode);
+	int err = bp_peek_opcode(mm, vaddr, &opcode);
 
-	if (ret)
-		return ret;
-	return is_trap_insn(&opcode);
+	return err ? err : is_trap_insn(&opcode);
 }
 
-/* Find the probe whose breakpoint is at @bp_addr in current->mm. */
-static struct uprobe *bp_lookup_hit(unsigned long bp_addr, int *is_swbp)
+/*
+ * The analysed probe of @vma at @addr, with a reference.  A probe that
+ * was never analysed was never installed either, so a trap there is not
+ * ours.
+ */
+static struct uprobe *bp_probe_in_vma(struct vm_area_struct *vma,
+				      unsigned long addr)
+{
+	struct uprobe *probe;
+
+	if (!vma_probeable(vma))
+		return NULL;
+	probe = probe_lookup(file_inode(vma->vm_file),
+			     vma_addr_to_foff(vma, addr));
+	/* Acquire pairs with the release in probe_analyse(). */
+	if (probe && !smp_load_acquire(&probe->analysed)) {
+		probe_drop(probe);
+		return NULL;
+	}
+	return probe;
+}
+
+/*
+ * Which probe trapped at @bp_addr in current->mm?  When none, *@trap
+ * says what is at that address now (see bp_trap_at()), and a pending
+ * MMF_HAS_UPROBES recount is done while mmap_lock is held anyway.
+ */
+static struct uprobe *bp_lookup_hit(unsigned long bp_addr, int *trap)
 {
 	struct mm_struct *mm = current->mm;
-	struct uprobe *probe = NULL;
 	struct vm_area_struct *vma;
+	struct uprobe *probe;
 
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, bp_addr);
-	if (vma && vma_probeable(vma)) {
-		probe = probe_lookup(file_inode(vma->vm_file),
-				     vma_addr_to_foff(vma, bp_addr));
-		/* Never installed by us: the int3 is the program's own. */
-		if (probe && !smp_load_acquire(&probe->analysed)) {
-			probe_drop(probe);
-			probe = NULL;
-		}
-	}
+	probe = vma ? bp_probe_in_vma(vma, bp_addr) : NULL;
 	if (!probe) {
-		*is_swbp = vma ? bp_trap_at(mm, bp_addr) : -EFAULT;
+		*trap = vma ? bp_trap_at(mm, bp_addr) : -EFAULT;
 		if (test_and_clear_bit(MMF_RECALC_UPROBES, &mm->flags))
 			mm_recheck_has_probes(mm);
 	}
@@ -1811,129 +1864,134 @@ static struct uprobe *bp_lookup_hit(unsigned long bp_addr, int *is_swbp)
 }
 
 /*
- * A handler asked to be removed and every filter agrees: take the
- * breakpoint out of current->mm.
+ * Every handler asked for its removal: if no filter still wants current's
+ * mm, take the breakpoint out of it.
  */
 static void bp_self_remove(struct uprobe *probe, unsigned long bp_addr)
 {
 	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
 
 	down_read(&probe->cons_rwsem);
 	if (!probe_wanted_by(probe, mm)) {
 		mmap_write_lock(mm);
-		vma = vma_lookup(mm, bp_addr);
-		if (vma_maps_probe(vma, probe, bp_addr))
+		if (vma_maps_probe(vma_lookup(mm, bp_addr), probe, bp_addr))
 			bp_remove(probe, mm, bp_addr);
 		mmap_write_unlock(mm);
 	}
 	up_read(&probe->cons_rwsem);
 }
 
-/* Run the handlers; returns true if the breakpoint was removed from mm. */
+/*
+ * Call every consumer's ->handler and arm the return probe if one has a
+ * ->ret_handler.  Returns true if the breakpoint was taken out of the mm
+ * because all handlers (at least one) returned UPROBE_HANDLER_REMOVE.
+ */
 static bool bp_run_handlers(struct uprobe *probe, struct pt_regs *regs,
-			  unsigned long bp_addr)
+			    unsigned long bp_addr)
 {
 	struct uprobe_task *ut = current->utask;
-	bool remove = true, any = false, need_ret = false;
+	unsigned int keep = 0, drop = 0;
 	struct uprobe_consumer *con;
+	bool want_ret = false;
 	int idx, rc;
 
+	/* Visible to handlers, e.g. for trace_uprobe's fetch args. */
 	ut->auprobe = &probe->ainsn;
 	ut->vaddr = bp_addr;
 
 	idx = srcu_read_lock(&probe_srcu);
 	list_for_each_entry_srcu(con, &probe->cons_head, cons_node,
 				 srcu_read_lock_held(&probe_srcu)) {
-		rc = 0;
-		if (con->handler) {
-			rc = con->handler(con, regs);
-			WARN_ONCE(rc & ~UPROBE_HANDLER_MASK,
-				  "%ps() returned unknown bits %#x\n", con->handler, rc);
-		}
+		rc = con->handler ? con->handler(con, regs) : 0;
+		WARN_ONCE(rc & ~UPROBE_HANDLER_MASK,
+			  "%ps() returned unknown bits %#x\n", con->handler, rc);
+		if (rc == UPROBE_HANDLER_REMOVE)
+			drop++;
+		else
+			keep++;
 		if (con->ret_handler)
-			need_ret = true;
-		remove &= rc == UPROBE_HANDLER_REMOVE;
-		any = true;
+			want_ret = true;
 	}
-	remove &= any;
-	if (need_ret && !remove)
+	if (want_ret && (keep || !drop))
 		rinst_push(probe, regs, bp_addr);
 	srcu_read_unlock(&probe_srcu, idx);
-
 	ut->auprobe = NULL;
-	if (remove)
-		bp_self_remove(probe, bp_addr);
-	return remove;
+
+	if (keep || !drop)
+		return false;
+	bp_self_remove(probe, bp_addr);
+	return true;
 }
 
 /*
- * Set current up to single-step @probe's instruction from an XOL slot.
- * On success the task owns the reference to @probe until the step ends.
+ * Point current at a copy of @probe's instruction in an XOL slot.  On
+ * success the task keeps the caller's reference to @probe until the step
+ * is finished.
  */
 static int xol_begin_step(struct uprobe *probe, struct pt_regs *regs,
-		     unsigned long bp_addr)
+			  unsigned long bp_addr)
 {
 	struct uprobe_task *ut = current->utask;
-	unsigned long xol_vaddr;
+	unsigned long slot = xol_stage_insn(probe);
 	int err;
 
-	xol_vaddr = xol_stage_insn(probe);
-	if (!xol_vaddr)
+	if (!slot)
 		return -ENOMEM;
-
-	/* A handler (trace_uprobe) may have borrowed ->vaddr. */
-	ut->xol_vaddr = xol_vaddr;
+	ut->xol_vaddr = slot;
+	/* Set again: a handler (trace_uprobe) may have reused ->vaddr. */
 	ut->vaddr = bp_addr;
 	err = arch_uprobe_pre_xol(&probe->ainsn, regs);
 	if (unlikely(err)) {
 		xol_release_task_slot(current);
 		return err;
 	}
-	ut->active_uprobe = probe;
 	ut->state = UTASK_SSTEP;
+	ut->active_uprobe = probe;
 	return 0;
+}
+
+/*
+ * Handlers, then the original instruction.  Returns true once current has
+ * been set up to step it out of line, which keeps the reference to @probe.
+ */
+static bool bp_serve_hit(struct uprobe *probe, struct pt_regs *regs,
+			 unsigned long bp_addr)
+{
+	/* Handlers see the probed IP, and any early exit re-executes there. */
+	instruction_pointer_set(regs, bp_addr);
+
+	if (!task_probe_state() || arch_uprobe_ignore(&probe->ainsn, regs))
+		return false;
+	/* With the breakpoint gone the original simply runs in place. */
+	if (bp_run_handlers(probe, regs, bp_addr))
+		return false;
+	if (arch_uprobe_skip_sstep(&probe->ainsn, regs))
+		return false;
+	return xol_begin_step(probe, regs, bp_addr) == 0;
 }
 
 static void bp_handle_hit(struct pt_regs *regs)
 {
+	unsigned long bp_addr = uprobe_get_swbp_addr(regs);
 	struct uprobe *probe;
-	unsigned long bp_addr;
-	int is_swbp = 0;
+	int trap = 0;
 
-	bp_addr = uprobe_get_swbp_addr(regs);
 	if (bp_addr == uprobe_get_trampoline_vaddr()) {
 		uprobe_handle_trampoline(regs);
 		return;
 	}
 
-	probe = bp_lookup_hit(bp_addr, &is_swbp);
-	if (!probe) {
-		if (is_swbp > 0) {
-			/* The program's own breakpoint. */
-			force_sig(SIGTRAP);
-		} else {
-			/* Removed under us: run the original instruction. */
-			instruction_pointer_set(regs, bp_addr);
-		}
-		return;
+	probe = bp_lookup_hit(bp_addr, &trap);
+	if (probe) {
+		if (!bp_serve_hit(probe, regs, bp_addr))
+			probe_drop(probe);
+	} else if (trap > 0) {
+		/* A trap instruction of the program itself. */
+		force_sig(SIGTRAP);
+	} else {
+		/* Our breakpoint went away meanwhile: run what is there now. */
+		instruction_pointer_set(regs, bp_addr);
 	}
-
-	/* Handlers see the probed address; a failed hit restarts there. */
-	instruction_pointer_set(regs, bp_addr);
-
-	if (!task_probe_state())
-		goto out;
-	if (arch_uprobe_ignore(&probe->ainsn, regs))
-		goto out;
-	if (bp_run_handlers(probe, regs, bp_addr))
-		goto out;	/* no breakpoint left: re-execute the original */
-	if (arch_uprobe_skip_sstep(&probe->ainsn, regs))
-		goto out;
-	if (!xol_begin_step(probe, regs, bp_addr))
-		return;
-out:
-	probe_drop(probe);
 }
 
 static void xol_finish_step(struct uprobe_task *ut, struct pt_regs *regs)
@@ -1941,25 +1999,30 @@ static void xol_finish_step(struct uprobe_task *ut, struct pt_regs *regs)
 	struct uprobe *probe = ut->active_uprobe;
 	int err = 0;
 
-	if (ut->state == UTASK_SSTEP_ACK)
+	switch (ut->state) {
+	case UTASK_SSTEP_ACK:
 		err = arch_uprobe_post_xol(&probe->ainsn, regs);
-	else if (ut->state == UTASK_SSTEP_TRAPPED)
+		break;
+	case UTASK_SSTEP_TRAPPED:
 		arch_uprobe_abort_xol(&probe->ainsn, regs);
-	else
-		return;		/* still stepping */
+		break;
+	default:
+		return;		/* the step has not completed yet */
+	}
 
-	ut->active_uprobe = NULL;
 	ut->state = UTASK_RUNNING;
+	ut->active_uprobe = NULL;
 	xol_release_task_slot(current);
 	probe_drop(probe);
 
-	/* Signals were held back while stepping (uprobe_deny_signal()). */
+	/* uprobe_deny_signal() cleared TIF_SIGPENDING during the step. */
 	spin_lock_irq(&current->sighand->siglock);
 	recalc_sigpending();
 	spin_unlock_irq(&current->sighand->siglock);
 
 	if (unlikely(err)) {
-		probe_task_warn(current, "out-of-line step of the probed instruction failed, SIGILL");
+		probe_task_warn(current,
+				"out-of-line step of the probed instruction failed, SIGILL");
 		force_sig(SIGILL);
 	}
 }
@@ -1974,14 +2037,13 @@ static void xol_finish_step(struct uprobe_task *ut, struct pt_regs *regs)
  */
 void uprobe_notify_resume(struct pt_regs *regs)
 {
-	struct uprobe_task *ut;
+	struct uprobe_task *ut = ut_stepping();
 
 	clear_thread_flag(TIF_UPROBE);
-	ut = current->utask;
-	if (ut && ut->active_uprobe)
-		xol_finish_step(ut, regs);
-	else
+	if (!ut)
 		bp_handle_hit(regs);
+	else
+		xol_finish_step(ut, regs);
 }
 
 /**
@@ -1997,23 +2059,26 @@ void uprobe_notify_resume(struct pt_regs *regs)
  */
 bool uprobe_deny_signal(void)
 {
+	struct uprobe_task *ut = ut_stepping();
 	struct task_struct *t = current;
-	struct uprobe_task *ut = t->utask;
+	bool abort_step;
 
-	if (likely(!ut || !ut->active_uprobe))
+	if (likely(!ut))
 		return false;
+	if (!task_sigpending(t))
+		return true;
 
-	if (task_sigpending(t)) {
-		spin_lock_irq(&t->sighand->siglock);
-		clear_tsk_thread_flag(t, TIF_SIGPENDING);
-		spin_unlock_irq(&t->sighand->siglock);
+	/* Only while the step is in flight; after SSTEP_ACK it is done. */
+	abort_step = ut->state == UTASK_SSTEP &&
+		     (__fatal_signal_pending(t) || arch_uprobe_xol_was_trapped(t));
 
-		/* After SSTEP_ACK the step is done: let it finish normally. */
-		if (ut->state == UTASK_SSTEP &&
-		    (__fatal_signal_pending(t) || arch_uprobe_xol_was_trapped(t))) {
-			ut->state = UTASK_SSTEP_TRAPPED;
-			set_tsk_thread_flag(t, TIF_UPROBE);
-		}
+	spin_lock_irq(&t->sighand->siglock);
+	clear_tsk_thread_flag(t, TIF_SIGPENDING);
+	spin_unlock_irq(&t->sighand->siglock);
+
+	if (abort_step) {
+		ut->state = UTASK_SSTEP_TRAPPED;
+		set_tsk_thread_flag(t, TIF_UPROBE);
 	}
 	return true;
 }
@@ -2027,11 +2092,9 @@ bool uprobe_deny_signal(void)
  */
 unsigned long uprobe_get_trap_addr(struct pt_regs *regs)
 {
-	struct uprobe_task *ut = current->utask;
+	struct uprobe_task *ut = ut_stepping();
 
-	if (unlikely(ut && ut->active_uprobe))
-		return ut->vaddr;
-	return instruction_pointer(regs);
+	return unlikely(ut) ? ut->vaddr : instruction_pointer(regs);
 }
 
 static struct notifier_block probe_die_nb = {

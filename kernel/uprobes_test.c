@@ -15,7 +15,7 @@ static struct inode *fake_inode(struct inode *base, int i)
 }
 
 static struct uprobe *test_probe(struct kunit *test, struct inode *inode,
-				  loff_t offset)
+				 loff_t offset)
 {
 	struct uprobe *u = kunit_kzalloc(test, sizeof(*u), GFP_KERNEL);
 
@@ -85,7 +85,7 @@ static void probe_tree_duplicate_test(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(tree_keys); i++) {
 		dup = test_probe(test, fake_inode(base, tree_keys[i].inode),
-				  tree_keys[i].offset);
+				 tree_keys[i].offset);
 		old = probe_tree_add(&root, dup);
 		KUNIT_ASSERT_NOT_NULL(test, old);
 		KUNIT_EXPECT_PTR_EQ(test, old->host, dup->host);
@@ -167,7 +167,7 @@ static void probe_tree_range_test(struct kunit *test)
 		struct inode *inode = fake_inode(base, range_cases[i].inode);
 
 		u = probe_tree_first_in(&root, inode, range_cases[i].start,
-				      range_cases[i].end);
+					range_cases[i].end);
 		if (range_cases[i].expect < 0) {
 			KUNIT_EXPECT_NULL_MSG(test, u, "%s", range_cases[i].name);
 			continue;

@@ -12,7 +12,7 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp 2 -m 2G -nodefaults -no-reboot \
 	-display none -serial stdio \
 	-kernel "$vmlinux" -initrd "$BUILD/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 ujob=$job" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 ${BOOT_ARGS:-} ujob=$job" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	</dev/null 2>&1 | tr -d '\r' | tee "$log" | grep --line-buffered -v '^\[ *[0-9.]*\] '
 rc=${PIPESTATUS[0]}

@@ -6,7 +6,7 @@
 
 pkgs=(flex bison bc libelf-dev libssl-dev cpio busybox-static quilt qemu-system-x86
       linux-perf trace-cmd gcc make git xz-utils ccache python3 gdb strace
-      systemtap-sdt-dev)
+      systemtap-sdt-dev gcc-multilib bpftrace)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
@@ -19,7 +19,8 @@ say "installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
 src=("$BASE_PKG=$BASE_VER")
-if ! apt-cache madison "$BASE_PKG" | grep -qF "| $BASE_VER |"; then
+served=$(apt-cache madison "$BASE_PKG")
+if ! grep -qF "| $BASE_VER |" <<< "$served"; then
 	cand=$(apt-cache policy "$BASE_PKG" | awk '/Candidate:/ {print $2}')
 	printf '\n!!!!\n!!!! %s %s is no longer served; using the candidate %s.\n!!!! Update config/base-version.\n!!!!\n\n' \
 		"$BASE_PKG" "$BASE_VER" "$cand" >&2

@@ -4,5 +4,5 @@
 # compares against, and a cross-check for black-box tests.
 . "$(dirname "$0")/lib.sh"
 tree=$BUILD/stock
-[ -d "$tree" ] || git -C "$SRC" worktree add -q --detach "$tree" pristine
+[ -d "$tree" ] || git -C "$SRC" worktree add -q --detach "$tree" refs/tags/pristine
 "$TOP/scripts/build.sh" "$tree" "$BUILD/stock-obj"

@@ -50,3 +50,4 @@ uprobes_ksft_run() {	# uprobes_ksft_run BINARY
 }
 
 uprobes_ksft_run uprobes_test
+uprobes_ksft_run uprobes_hard

@@ -82,8 +82,8 @@ static int uev_dynev_show(struct seq_file *m, struct dyn_event *ev);
 static int uev_dynev_free(struct dyn_event *ev);
 static bool uev_dynev_busy(struct dyn_event *ev);
 static bool uev_dynev_match(const char *system, const char *event,
-			       int argc, const char **argv,
-			       struct dyn_event *ev);
+			    int argc, const char **argv,
+			    struct dyn_event *ev);
 
 static struct dyn_event_operations uev_dynev_ops = {
 	.create = uev_dynev_create,
@@ -169,7 +169,7 @@ static bool uev_dynev_busy(struct dyn_event *ev)
  * uprobe_events shows, so a line read back can be used to delete.
  */
 static bool uev_match_place(struct trace_uprobe *up,
-					    int argc, const char **argv)
+			    int argc, const char **argv)
 {
 	char buf[MAX_ARGSTR_LEN + 1];
 	size_t len;
@@ -193,8 +193,8 @@ static bool uev_match_place(struct trace_uprobe *up,
 }
 
 static bool uev_dynev_match(const char *system, const char *event,
-			       int argc, const char **argv,
-			       struct dyn_event *ev)
+			    int argc, const char **argv,
+			    struct dyn_event *ev)
 {
 	struct trace_uprobe *up = dynev_to_uev(ev);
 
@@ -370,7 +370,7 @@ static int fetch_kernel_string(const char *src, struct fetch_insn *code,
 }
 
 /* Nth word on the user stack, as $stackN */
-static unsigned long get_user_stack_nth(struct pt_regs *regs, unsigned int n)
+static unsigned long user_stack_word(struct pt_regs *regs, unsigned int n)
 {
 	unsigned long __user *addr;
 	unsigned long val;
@@ -413,7 +413,7 @@ static int uev_fetch_base(struct fetch_insn *code, struct pt_regs *regs,
 		*val = user_stack_pointer(regs);
 		return 0;
 	case FETCH_OP_STACK:
-		*val = get_user_stack_nth(regs, code->param);
+		*val = user_stack_word(regs, code->param);
 		return 0;
 	case FETCH_OP_RETVAL:
 		*val = regs_return_value(regs);
@@ -452,14 +452,14 @@ process_fetch_insn(struct fetch_insn *code, void *rec, void *edata,
  */
 static void uev_filter_reset(struct trace_uprobe_filter *filter)
 {
-	rwlock_init(&filter->rwlock);
-	filter->nr_systemwide = 0;
 	INIT_LIST_HEAD(&filter->perf_events);
+	filter->nr_systemwide = 0;
+	rwlock_init(&filter->rwlock);
 }
 
 /* Called with filter->rwlock held */
 static bool filter_wants_mm_locked(struct trace_uprobe_filter *filter,
-			    struct mm_struct *mm)
+				   struct mm_struct *mm)
 {
 	struct perf_event *event;
 
@@ -475,7 +475,7 @@ static bool filter_wants_mm_locked(struct trace_uprobe_filter *filter,
 }
 
 static bool uev_perf_wants_mm(struct trace_uprobe *up,
-				    struct mm_struct *mm)
+			      struct mm_struct *mm)
 {
 	struct trace_uprobe_filter *filter = uev_filter(up);
 	bool ret;
@@ -489,7 +489,7 @@ static bool uev_perf_wants_mm(struct trace_uprobe *up,
 
 /* The consumer's filter: should the core plant this probe in @mm? */
 static bool uev_consumer_filter(struct uprobe_consumer *uc,
-				   struct mm_struct *mm)
+				struct mm_struct *mm)
 {
 	struct trace_uprobe *up = container_of(uc, struct trace_uprobe,
 					       cons);
@@ -530,7 +530,7 @@ static bool filter_already_covers(struct trace_probe *tp, struct perf_event *eve
 }
 
 static int uev_perf_unbind(struct trace_event_call *call,
-			     struct perf_event *event)
+			   struct perf_event *event)
 {
 	struct trace_probe *tp = trace_probe_primary_from_call(call);
 	struct trace_uprobe_filter *filter;
@@ -555,7 +555,7 @@ static int uev_perf_unbind(struct trace_event_call *call,
 }
 
 static int uev_perf_bind(struct trace_event_call *call,
-			    struct perf_event *event)
+			 struct perf_event *event)
 {
 	struct trace_probe *tp = trace_probe_primary_from_call(call);
 	struct trace_uprobe_filter *filter;
@@ -818,7 +818,7 @@ static void hit_to_perf(struct trace_uprobe *up, struct uprobe_hit *hit)
 
 /* Fetch the arguments of @up into the scratch buffer @buf */
 static void hit_fetch_args(struct trace_uprobe *up, struct uprobe_hit *hit,
-			      void *buf)
+			   void *buf)
 {
 	int room = UPROBE_RECORD_MAX - hit->hsize - up->probe.size;
 	int dsize;
@@ -845,7 +845,7 @@ static void hit_fetch_args(struct trace_uprobe *up, struct uprobe_hit *hit,
  * current->utask->vaddr points to the uprobe_dispatch_data of this hit.
  */
 static int uev_handle_hit(struct trace_uprobe *up, struct pt_regs *regs,
-			    unsigned long ip, unsigned long ret_ip)
+			  unsigned long ip, unsigned long ret_ip)
 {
 	unsigned int flags = trace_probe_load_flag(&up->probe);
 	struct uprobe_scratch *scratch;
@@ -858,7 +858,7 @@ static int uev_handle_hit(struct trace_uprobe *up, struct pt_regs *regs,
 	if (flags & TP_FLAG_PROFILE) {
 		if (uev_perf_wants_mm(up, current->mm))
 			to_perf = hit_run_bpf(trace_probe_event_call(&up->probe),
-						 regs);
+					      regs);
 		else if (!(flags & TP_FLAG_TRACE))
 			return UPROBE_HANDLER_REMOVE;
 	}
@@ -912,7 +912,7 @@ static int uev_entry_handler(struct uprobe_consumer *uc, struct pt_regs *regs)
 }
 
 static int uev_return_handler(struct uprobe_consumer *uc,
-				unsigned long func, struct pt_regs *regs)
+			      unsigned long func, struct pt_regs *regs)
 {
 	struct trace_uprobe *up = container_of(uc, struct trace_uprobe,
 					       cons);
@@ -1009,29 +1009,26 @@ static int uev_define_fields(struct trace_event_call *call)
  * Called by perf_trace_init()/perf_uprobe_init() or
  * __ftrace_set_clr_event(), all under event_mutex.
  */
-static int uev_reg_callback(struct trace_event_call *event,
-				 enum trace_reg type, void *data)
+static int uev_reg_callback(struct trace_event_call *call,
+			    enum trace_reg type, void *data)
 {
-	struct trace_event_file *file = data;
-
 	switch (type) {
-	case TRACE_REG_REGISTER:
-		return uev_enable(event, file);
-	case TRACE_REG_UNREGISTER:
-		return uev_disable(event, file);
-	case TRACE_REG_PERF_REGISTER:
-		return uev_enable(event, NULL);
-	case TRACE_REG_PERF_UNREGISTER:
-		return uev_disable(event, NULL);
 	case TRACE_REG_PERF_OPEN:
-		return uev_perf_bind(event, data);
+		return uev_perf_bind(call, data);
 	case TRACE_REG_PERF_CLOSE:
-		return uev_perf_unbind(event, data);
-	case TRACE_REG_PERF_ADD:
-	case TRACE_REG_PERF_DEL:
+		return uev_perf_unbind(call, data);
+	case TRACE_REG_REGISTER:
+	case TRACE_REG_PERF_REGISTER:
+		/* @data is the ftrace instance's file; perf passes no file */
+		return uev_enable(call, type == TRACE_REG_REGISTER ? data : NULL);
+	case TRACE_REG_UNREGISTER:
+	case TRACE_REG_PERF_UNREGISTER:
+		return uev_disable(call,
+				   type == TRACE_REG_UNREGISTER ? data : NULL);
+	default:
+		/* PERF_ADD/PERF_DEL: perf schedules by itself, nothing to do */
 		return 0;
 	}
-	return 0;
 }
 
 static struct trace_event_functions uev_output_funcs = {
@@ -1058,18 +1055,6 @@ static void uev_setup_call(struct trace_uprobe *up)
 	call->class->reg = uev_reg_callback;
 }
 
-static int register_uprobe_event(struct trace_uprobe *up)
-{
-	uev_setup_call(up);
-
-	return trace_probe_register_event_call(&up->probe);
-}
-
-static int unregister_uprobe_event(struct trace_uprobe *up)
-{
-	return trace_probe_unregister_event_call(&up->probe);
-}
-
 /*
  * Definition life cycle.
  */
@@ -1086,8 +1071,8 @@ static void uev_free(struct trace_uprobe *up)
 }
 
 static struct trace_uprobe *uev_alloc(const char *group,
-					       const char *event, int nargs,
-					       bool is_ret)
+				      const char *event, int nargs,
+				      bool is_ret)
 {
 	struct trace_uprobe *up;
 	int ret;
@@ -1122,7 +1107,7 @@ error:
 }
 
 static struct trace_uprobe *uev_lookup(const char *event,
-					     const char *group)
+				       const char *group)
 {
 	struct trace_uprobe *up;
 	struct dyn_event *pos;
@@ -1161,7 +1146,7 @@ static int uev_unlink(struct trace_uprobe *up)
 		return -EBUSY;
 
 	/* Fails if the event is still in use by ftrace or perf */
-	if (unregister_uprobe_event(up))
+	if (trace_probe_unregister_event_call(tp))
 		return -EBUSY;
 
 unlink:
@@ -1171,7 +1156,7 @@ unlink:
 }
 
 static bool uev_duplicates(struct trace_uprobe *orig,
-					 struct trace_uprobe *comp)
+			   struct trace_uprobe *comp)
 {
 	struct trace_probe_event *tpe = orig->probe.event;
 	struct inode *comp_inode = d_real_inode(comp->fpath.dentry);
@@ -1200,266 +1185,325 @@ static bool uev_duplicates(struct trace_uprobe *orig,
 	return false;
 }
 
-static int uev_append(struct trace_uprobe *up,
-			       struct trace_uprobe *to)
+/* Add @up as one more probe of the existing event of @first */
+static int uev_append(struct trace_uprobe *up, struct trace_uprobe *first)
 {
-	int ret;
+	int mismatch, err;
 
-	ret = trace_probe_compare_arg_type(&up->probe, &to->probe);
-	if (ret) {
-		/* Note that argument starts index = 2 */
-		trace_probe_log_set_index(ret + 1);
+	mismatch = trace_probe_compare_arg_type(&up->probe, &first->probe);
+	if (mismatch) {
+		/* The log counts the command word and the place before args */
+		trace_probe_log_set_index(mismatch + 1);
 		trace_probe_log_err(0, DIFF_ARG_TYPE);
 		return -EEXIST;
 	}
-	if (uev_duplicates(to, up)) {
+	if (uev_duplicates(first, up)) {
 		trace_probe_log_set_index(0);
 		trace_probe_log_err(0, SAME_PROBE);
 		return -EEXIST;
 	}
 
-	ret = trace_probe_append(&up->probe, &to->probe);
-	if (ret)
-		return ret;
-
-	/* The event is in use: the new probe must fire right away */
-	if (trace_probe_is_enabled(&up->probe)) {
-		ret = uev_plant(up);
-		if (ret) {
+	err = trace_probe_append(&up->probe, &first->probe);
+	/* A live event needs the new probe planted right away */
+	if (!err && trace_probe_is_enabled(&up->probe)) {
+		err = uev_plant(up);
+		if (err)
 			trace_probe_unlink(&up->probe);
-			return ret;
-		}
+	}
+	if (!err)
+		dyn_event_add(&up->dyn, trace_probe_event_call(&up->probe));
+	return err;
+}
+
+/*
+ * Make @up visible: as a new event, or as one more probe of the event of
+ * the same GRP/EVENT if that exists and is of the same kind.
+ */
+static int uev_publish(struct trace_uprobe *up)
+{
+	struct trace_uprobe *first;
+	int err;
+
+	guard(mutex)(&event_mutex);
+
+	first = uev_lookup(trace_probe_name(&up->probe),
+			   trace_probe_group_name(&up->probe));
+	if (first && uev_is_return(first) != uev_is_return(up)) {
+		trace_probe_log_set_index(0);
+		trace_probe_log_err(0, DIFF_PROBE_TYPE);
+		return -EEXIST;
+	}
+	if (first)
+		return uev_append(up, first);
+
+	uev_setup_call(up);
+	err = trace_probe_register_event_call(&up->probe);
+	if (err == -EEXIST) {
+		/* The name belongs to an event of another kind */
+		trace_probe_log_set_index(0);
+		trace_probe_log_err(0, EVENT_EXIST);
+		return err;
+	}
+	if (err) {
+		pr_warn("Failed to register probe event(%d)\n", err);
+		return err;
 	}
 
 	dyn_event_add(&up->dyn, trace_probe_event_call(&up->probe));
 	return 0;
 }
 
-/* Register a definition as a new event, or append it to its event */
-static int uev_publish(struct trace_uprobe *up)
+/* Where a definition probes, as parsed from "PATH:OFFSET..." */
+struct uev_place {
+	char		*spec;		/* PATH once parsed; kmalloc()ed */
+	struct path	fpath;
+	unsigned long	foffset;
+	unsigned long	refctr;
+	bool		is_return;
+};
+
+/*
+ * Take a reference on the regular file at @name. Errors go to the error log
+ * only for uprobe_events commands (@log): perf's local events have none.
+ */
+static int uev_pin_file(const char *name, struct path *fpath, bool log)
 {
-	struct trace_uprobe *old_tu;
-	int ret;
+	int err = kern_path(name, LOOKUP_FOLLOW, fpath);
 
-	mutex_lock(&event_mutex);
-
-	old_tu = uev_lookup(trace_probe_name(&up->probe),
-				  trace_probe_group_name(&up->probe));
-	if (old_tu) {
-		if (uev_is_return(up) != uev_is_return(old_tu)) {
-			trace_probe_log_set_index(0);
-			trace_probe_log_err(0, DIFF_PROBE_TYPE);
-			ret = -EEXIST;
-		} else {
-			ret = uev_append(up, old_tu);
-		}
-		goto end;
+	if (err) {
+		if (log)
+			trace_probe_log_err(0, FILE_NOT_FOUND);
+		return err;
 	}
-
-	ret = register_uprobe_event(up);
-	if (ret) {
-		if (ret == -EEXIST) {
-			trace_probe_log_set_index(0);
-			trace_probe_log_err(0, EVENT_EXIST);
-		} else {
-			pr_warn("Failed to register probe event(%d)\n", ret);
-		}
-		goto end;
+	if (!d_is_reg(fpath->dentry)) {
+		if (log)
+			trace_probe_log_err(0, NO_REGULAR_FILE);
+		path_put(fpath);
+		return -EINVAL;
 	}
-
-	dyn_event_add(&up->dyn, trace_probe_event_call(&up->probe));
-
-end:
-	mutex_unlock(&event_mutex);
-	return ret;
+	return 0;
 }
 
 /*
- * Split "PATH:OFFSET[%return][(REF_CTR_OFFSET)]" in place. @spec is a copy
- * of argv[1]; error carets are placed relative to its start. On success
- * @spec holds just PATH.
+ * Allocate a definition for @pl and move @pl's file reference and string
+ * into it; on failure they are dropped, so @pl is consumed either way.
  */
-static int parse_probe_place(char *spec, unsigned long *offset,
-			     unsigned long *ref_ctr_offset, bool *is_return)
+static struct trace_uprobe *uev_new_at(struct uev_place *pl,
+				       const char *group, const char *event,
+				       int nargs)
 {
-	char *arg, *rctr, *rctr_end, *suffix;
+	struct trace_uprobe *up = uev_alloc(group, event, nargs, pl->is_return);
 
-	arg = strrchr(spec, ':');
-	*arg++ = '\0';
-
-	rctr = strchr(arg, '(');
-	if (rctr) {
-		rctr_end = strchr(rctr, ')');
-		if (!rctr_end) {
-			trace_probe_log_err(rctr - spec + strlen(rctr),
-					    REFCNT_OPEN_BRACE);
-			return -EINVAL;
-		}
-		/* %return goes before the reference counter, not after */
-		if (rctr_end[1] != '\0') {
-			trace_probe_log_err(rctr_end + 1 - spec,
-					    BAD_REFCNT_SUFFIX);
-			return -EINVAL;
-		}
-		*rctr++ = '\0';
-		*rctr_end = '\0';
-		if (kstrtoul(rctr, 0, ref_ctr_offset)) {
-			trace_probe_log_err(rctr - spec, BAD_REFCNT);
-			return -EINVAL;
-		}
+	if (IS_ERR(up)) {
+		path_put(&pl->fpath);
+		kfree(pl->spec);
+		return up;
 	}
+	up->user_path = pl->spec;
+	up->fpath = pl->fpath;
+	up->foffset = pl->foffset;
+	up->refctr = pl->refctr;
+	return up;
+}
 
-	suffix = strchr(arg, '%');
-	if (suffix) {
-		if (strcmp(suffix, "%return")) {
-			trace_probe_log_err(suffix - spec, BAD_ADDR_SUFFIX);
-			return -EINVAL;
-		}
-		*suffix = '\0';
-		*is_return = true;
+static int uev_set_print_fmt(struct trace_uprobe *up)
+{
+	int err;
+
+	err = traceprobe_set_print_fmt(&up->probe, uev_is_return(up) ?
+				       PROBE_PRINT_RETURN : PROBE_PRINT_NORMAL);
+	return err < 0 ? err : 0;
+}
+
+/*
+ * "(REF_CTR_OFFSET)" starting at @open. It must end the place, so that
+ * "%return" can only come before it. Carets are relative to @spec.
+ */
+static int parse_refctr(const char *spec, char *open, unsigned long *refctr)
+{
+	char *close = strchr(open, ')');
+
+	if (!close) {
+		trace_probe_log_err(open - spec + strlen(open),
+				    REFCNT_OPEN_BRACE);
+		return -EINVAL;
 	}
-
-	if (kstrtoul(arg, 0, offset)) {
-		trace_probe_log_err(arg - spec, BAD_UPROBE_OFFS);
+	if (close[1]) {
+		trace_probe_log_err(close + 1 - spec, BAD_REFCNT_SUFFIX);
 		return -EINVAL;
 	}
 
+	*open = '\0';
+	*close = '\0';
+	if (kstrtoul(open + 1, 0, refctr)) {
+		trace_probe_log_err(open + 1 - spec, BAD_REFCNT);
+		return -EINVAL;
+	}
 	return 0;
 }
 
 /*
- * Argument syntax:
- *  - Add uprobe: p[:[GRP/|GRP.][EVENT]] PATH:OFFSET[%return][(REF)] [FETCHARGS]
- *  - Add uretprobe: r[:[GRP/|GRP.][EVENT]] PATH:OFFSET[(REF)] [FETCHARGS]
- * Deletion ("-:") is handled by dyn_event_release().
+ * Cut pl->spec, "PATH:OFFSET[%return][(REF_CTR_OFFSET)]", down to PATH and
+ * fill in the numbers. The last ':' separates path and offset; the caller
+ * made sure there is one.
+ */
+static int parse_probe_place(struct uev_place *pl)
+{
+	char *spec = pl->spec;
+	char *num = strrchr(spec, ':') + 1;
+	char *open, *pct;
+	int err;
+
+	num[-1] = '\0';
+
+	open = strchr(num, '(');
+	if (open) {
+		err = parse_refctr(spec, open, &pl->refctr);
+		if (err)
+			return err;
+	}
+
+	pct = strchr(num, '%');
+	if (pct) {
+		if (strcmp(pct, "%return")) {
+			trace_probe_log_err(pct - spec, BAD_ADDR_SUFFIX);
+			return -EINVAL;
+		}
+		*pct = '\0';
+		pl->is_return = true;
+	}
+
+	if (kstrtoul(num, 0, &pl->foffset)) {
+		trace_probe_log_err(num - spec, BAD_UPROBE_OFFS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Parse and pin the place argument @arg; errors are logged against it */
+static int uev_resolve_place(const char *arg, struct uev_place *pl)
+{
+	int err;
+
+	trace_probe_log_set_index(1);
+	pl->spec = kstrdup(arg, GFP_KERNEL);
+	if (!pl->spec)
+		return -ENOMEM;
+
+	err = parse_probe_place(pl);
+	if (!err)
+		err = uev_pin_file(pl->spec, &pl->fpath, true);
+	if (err)
+		kfree(pl->spec);
+	return err;
+}
+
+/* Parse the fetch arguments, which follow the command word and the place */
+static int uev_parse_args(struct trace_uprobe *up, int argc, const char **argv)
+{
+	struct traceprobe_parse_context ctx = {
+		.flags = TPARG_FL_USER |
+			 (uev_is_return(up) ? TPARG_FL_RETURN : 0),
+	};
+	int n, err = 0;
+
+	for (n = 0; n < argc && !err; n++) {
+		trace_probe_log_set_index(n + 2);
+		ctx.offset = 0;
+		err = traceprobe_parse_probe_arg(&up->probe, n, argv[n], &ctx);
+	}
+	traceprobe_finish_parse(&ctx);
+
+	return err ? err : uev_set_print_fmt(up);
+}
+
+/*
+ * dynamic_events offers every command to every provider. Ours start with
+ * 'p' or 'r' and name a place with a '/' in its path and a ':' before its
+ * offset; "r10" is a kretprobe with maxactive and "[MOD:]SYM" a kprobe.
+ */
+static bool uev_claims_command(int argc, const char **argv)
+{
+	const char *cmd = argv[0];
+
+	if (cmd[0] != 'p' && cmd[0] != 'r')
+		return false;
+	if (cmd[1] != '\0' && cmd[1] != ':')
+		return false;
+	return argc >= 2 && strchr(argv[1], '/') && strchr(argv[1], ':');
+}
+
+/* Build and publish a definition at @pl; consumes @pl */
+static int uev_build(int argc, const char **argv, struct uev_place *pl)
+{
+	const char *group = UEV_DEFAULT_GROUP;
+	char gbuf[MAX_EVENT_NAME_LEN];
+	char nbuf[MAX_EVENT_NAME_LEN];
+	struct trace_uprobe *up;
+	const char *event, *base;
+	int err;
+
+	trace_probe_log_set_index(0);
+	event = strchr(argv[0] + 1, ':');
+	if (event) {
+		event++;
+		err = traceprobe_parse_event_name(&event, &group, gbuf,
+						  event - argv[0]);
+		if (err)
+			goto drop_place;
+	}
+	if (!event) {
+		/* p_<basename up to the first '.', '-' or '_'>_0x<offset> */
+		base = kbasename(pl->spec);
+		snprintf(nbuf, sizeof(nbuf), "p_%.*s_0x%lx",
+			 (int)strcspn(base, ".-_"), base, pl->foffset);
+		sanitize_event_name(nbuf);
+		event = nbuf;
+	}
+
+	if (argc - 2 > MAX_TRACE_ARGS) {
+		err = -E2BIG;
+		goto drop_place;
+	}
+
+	up = uev_new_at(pl, group, event, argc - 2);
+	if (IS_ERR(up))
+		return PTR_ERR(up);
+
+	err = uev_parse_args(up, argc - 2, argv + 2);
+	if (!err)
+		err = uev_publish(up);
+	if (err)
+		uev_free(up);
+	return err;
+
+drop_place:
+	path_put(&pl->fpath);
+	kfree(pl->spec);
+	return err;
+}
+
+/*
+ * Definition commands, after trace_probe_create() split them:
+ *	p[:[GRP/|GRP.][EVENT]] PATH:OFFSET[%return][(REF)] [FETCHARGS]
+ *	r[:[GRP/|GRP.][EVENT]] PATH:OFFSET[(REF)] [FETCHARGS]
+ * Deletions ("-:...") never get here; dyn_event_release() handles them.
  */
 static int uev_parse_define(int argc, const char **argv)
 {
-	struct traceprobe_parse_context ctx = { .flags = TPARG_FL_USER };
-	const char *event = NULL, *group = UEV_DEFAULT_GROUP;
-	unsigned long offset = 0, ref_ctr_offset = 0;
-	char gbuf[MAX_EVENT_NAME_LEN];
-	char buf[MAX_EVENT_NAME_LEN];
-	struct trace_uprobe *up;
-	bool is_return = false;
-	const char *tail;
-	struct path path;
-	char *filename;
-	int i, ret;
+	struct uev_place pl = { };
+	int err;
 
-	switch (argv[0][0]) {
-	case 'r':
-		is_return = true;
-		break;
-	case 'p':
-		break;
-	default:
-		return -ECANCELED;
-	}
-
-	/*
-	 * Leave the rest of dynamic_events to the others: "r10" is a
-	 * kretprobe with maxactive and "[MOD:]SYM" a kprobe, whereas a uprobe
-	 * place always has a '/' in its path and a ':' before its offset.
-	 */
-	if (argc < 2 || (argv[0][1] != '\0' && argv[0][1] != ':') ||
-	    !strchr(argv[1], '/') || !strchr(argv[1], ':'))
+	if (!uev_claims_command(argc, argv))
 		return -ECANCELED;
 
 	trace_probe_log_init("trace_uprobe", argc, argv);
-	trace_probe_log_set_index(1);
-
-	filename = kstrdup(argv[1], GFP_KERNEL);
-	if (!filename) {
-		ret = -ENOMEM;
-		goto out;
-	}
-
-	ret = parse_probe_place(filename, &offset, &ref_ctr_offset,
-				&is_return);
-	if (ret)
-		goto free_filename;
-
-	ret = kern_path(filename, LOOKUP_FOLLOW, &path);
-	if (ret) {
-		trace_probe_log_err(0, FILE_NOT_FOUND);
-		goto free_filename;
-	}
-	if (!d_is_reg(path.dentry)) {
-		trace_probe_log_err(0, NO_REGULAR_FILE);
-		ret = -EINVAL;
-		goto put_path;
-	}
-
-	trace_probe_log_set_index(0);
-	event = strchr(&argv[0][1], ':');
-	if (event) {
-		event++;
-		ret = traceprobe_parse_event_name(&event, &group, gbuf,
-						  event - argv[0]);
-		if (ret)
-			goto put_path;
-	}
-
-	if (!event) {
-		/* p_<basename up to the first '.', '-' or '_'>_0x<offset> */
-		tail = kbasename(filename);
-		snprintf(buf, sizeof(buf), "p_%.*s_0x%lx",
-			 (int)strcspn(tail, ".-_"), tail, offset);
-		sanitize_event_name(buf);
-		event = buf;
-	}
-
-	argc -= 2;
-	argv += 2;
-	if (argc > MAX_TRACE_ARGS) {
-		ret = -E2BIG;
-		goto put_path;
-	}
-
-	up = uev_alloc(group, event, argc, is_return);
-	if (IS_ERR(up)) {
-		ret = PTR_ERR(up);
-		/* This must return -ENOMEM, else there is a bug */
-		WARN_ON_ONCE(ret != -ENOMEM);
-		goto put_path;
-	}
-	/* up owns the path and the file name from here on */
-	up->foffset = offset;
-	up->refctr = ref_ctr_offset;
-	up->fpath = path;
-	up->user_path = filename;
-
-	if (is_return)
-		ctx.flags |= TPARG_FL_RETURN;
-	for (i = 0; i < argc; i++) {
-		trace_probe_log_set_index(i + 2);
-		ctx.offset = 0;
-		ret = traceprobe_parse_probe_arg(&up->probe, i, argv[i], &ctx);
-		if (ret)
-			goto error;
-	}
-
-	ret = traceprobe_set_print_fmt(&up->probe, is_return ?
-				       PROBE_PRINT_RETURN : PROBE_PRINT_NORMAL);
-	if (ret < 0)
-		goto error;
-
-	ret = uev_publish(up);
-	if (!ret)
-		goto out;
-
-error:
-	uev_free(up);
-	goto out;
-put_path:
-	path_put(&path);
-free_filename:
-	kfree(filename);
-out:
-	traceprobe_finish_parse(&ctx);
+	pl.is_return = argv[0][0] == 'r';
+	err = uev_resolve_place(argv[1], &pl);
+	if (!err)
+		err = uev_build(argc, argv, &pl);
 	trace_probe_log_clear();
-	return ret;
+	return err;
 }
 
 static int uev_dynev_create(const char *raw_command)
@@ -1523,43 +1567,48 @@ static int uev_events_show(struct seq_file *m, void *v)
 }
 
 static const struct seq_operations uev_events_seq_ops = {
+	.show	= uev_events_show,
 	.start	= dyn_event_seq_start,
 	.next	= dyn_event_seq_next,
 	.stop	= dyn_event_seq_stop,
-	.show	= uev_events_show
 };
+
+/*
+ * Both files are seq_files over the dynamic event list. Opening
+ * uprobe_events for writing with O_TRUNC first deletes all our events,
+ * which fails with -EBUSY while any of them is in use.
+ */
+static int uev_seq_open(struct file *file, const struct seq_operations *ops,
+			bool truncates)
+{
+	int err = security_locked_down(LOCKDOWN_TRACEFS);
+
+	if (!err && truncates && (file->f_mode & FMODE_WRITE) &&
+	    (file->f_flags & O_TRUNC))
+		err = dyn_events_release_all(&uev_dynev_ops);
+
+	return err ? err : seq_open(file, ops);
+}
 
 static int uev_events_open(struct inode *inode, struct file *file)
 {
-	int ret;
-
-	ret = security_locked_down(LOCKDOWN_TRACEFS);
-	if (ret)
-		return ret;
-
-	if ((file->f_mode & FMODE_WRITE) && (file->f_flags & O_TRUNC)) {
-		ret = dyn_events_release_all(&uev_dynev_ops);
-		if (ret)
-			return ret;
-	}
-
-	return seq_open(file, &uev_events_seq_ops);
+	return uev_seq_open(file, &uev_events_seq_ops, true);
 }
 
 static ssize_t uev_events_write(struct file *file, const char __user *buffer,
-			    size_t count, loff_t *ppos)
+				size_t count, loff_t *ppos)
 {
 	return trace_parse_run_command(file, buffer, count, ppos,
 				       uev_run_command);
 }
 
 static const struct file_operations uev_events_fops = {
-	.owner		= THIS_MODULE,
 	.open		= uev_events_open,
-	.read		= seq_read,
-	.llseek		= seq_lseek,
-	.release	= seq_release,
 	.write		= uev_events_write,
+	.read		= seq_read,
+	.release	= seq_release,
+	.llseek		= seq_lseek,
+	.owner		= THIS_MODULE,
 };
 
 static int uev_profile_show(struct seq_file *m, void *v)
@@ -1577,29 +1626,23 @@ static int uev_profile_show(struct seq_file *m, void *v)
 }
 
 static const struct seq_operations uev_profile_seq_ops = {
+	.show	= uev_profile_show,
 	.start	= dyn_event_seq_start,
 	.next	= dyn_event_seq_next,
 	.stop	= dyn_event_seq_stop,
-	.show	= uev_profile_show
 };
 
 static int uev_profile_open(struct inode *inode, struct file *file)
 {
-	int ret;
-
-	ret = security_locked_down(LOCKDOWN_TRACEFS);
-	if (ret)
-		return ret;
-
-	return seq_open(file, &uev_profile_seq_ops);
+	return uev_seq_open(file, &uev_profile_seq_ops, false);
 }
 
 static const struct file_operations uev_profile_fops = {
-	.owner		= THIS_MODULE,
 	.open		= uev_profile_open,
 	.read		= seq_read,
-	.llseek		= seq_lseek,
 	.release	= seq_release,
+	.llseek		= seq_lseek,
+	.owner		= THIS_MODULE,
 };
 
 /**
@@ -1653,46 +1696,35 @@ struct trace_event_call *
 create_local_trace_uprobe(char *name, unsigned long offs,
 			  unsigned long ref_ctr_offset, bool is_return)
 {
+	struct uev_place pl = {
+		.foffset	= offs,
+		.refctr		= ref_ctr_offset,
+		.is_return	= is_return,
+	};
 	struct trace_uprobe *up;
-	struct path path;
-	int ret;
+	int err;
 
-	ret = kern_path(name, LOOKUP_FOLLOW, &path);
-	if (ret)
-		return ERR_PTR(ret);
+	pl.spec = kstrdup(name, GFP_KERNEL);
+	if (!pl.spec)
+		return ERR_PTR(-ENOMEM);
 
-	if (!d_is_reg(path.dentry)) {
-		path_put(&path);
-		return ERR_PTR(-EINVAL);
+	err = uev_pin_file(pl.spec, &pl.fpath, false);
+	if (err) {
+		kfree(pl.spec);
+		return ERR_PTR(err);
 	}
 
-	up = uev_alloc(UEV_DEFAULT_GROUP, "DUMMY_EVENT", 0,
-				is_return);
-	if (IS_ERR(up)) {
-		path_put(&path);
+	up = uev_new_at(&pl, UEV_DEFAULT_GROUP, "DUMMY_EVENT", 0);
+	if (IS_ERR(up))
 		return ERR_CAST(up);
-	}
-
-	up->foffset = offs;
-	up->refctr = ref_ctr_offset;
-	up->fpath = path;
-	up->user_path = kstrdup(name, GFP_KERNEL);
-	if (!up->user_path) {
-		ret = -ENOMEM;
-		goto error;
-	}
 
 	uev_setup_call(up);
-
-	ret = traceprobe_set_print_fmt(&up->probe, is_return ?
-				       PROBE_PRINT_RETURN : PROBE_PRINT_NORMAL);
-	if (ret < 0)
-		goto error;
-
+	err = uev_set_print_fmt(up);
+	if (err) {
+		uev_free(up);
+		return ERR_PTR(err);
+	}
 	return trace_probe_event_call(&up->probe);
-error:
-	uev_free(up);
-	return ERR_PTR(ret);
 }
 
 /**

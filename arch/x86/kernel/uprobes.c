@@ -26,6 +26,7 @@
  */
 
 #include <linux/kdebug.h>
+#include <linux/mmu_context.h>
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -34,7 +35,6 @@
 
 #include <asm/debugreg.h>
 #include <asm/insn.h>
-#include <asm/mmu_context.h>
 #include <asm/shstk.h>
 
 /*
@@ -550,7 +550,7 @@ static int uprobe_fix_riprel(struct arch_uprobe *aup, struct insn *insn)
 		break;
 	case 4:			/* 62 P0 P1 P2: APX uses P0 bit 3 as B4 */
 		if (vex[1] & 0x08)
-			return -ENOTSUPP;
+			return -EOPNOTSUPP;
 		fallthrough;
 	case 3:			/* c4 RXB.mmmmm W.vvvv.L.pp */
 		used |= BIT(~X86_VEX_V(vex[2]) & 7);
@@ -566,7 +566,7 @@ static int uprobe_fix_riprel(struct arch_uprobe *aup, struct insn *insn)
 		 * probe goes away; it must stay the original byte.
 		 */
 		if (!off && X86_REX_B(aup->ixol[0]))
-			return -ENOTSUPP;
+			return -EOPNOTSUPP;
 		aup->ixol[off] &= ~1;
 	}
 
@@ -672,7 +672,7 @@ static int uprobe_analyze(struct arch_uprobe *aup, bool x86_64)
 			x86_64 ? INSN_MODE_64 : INSN_MODE_32) < 0)
 		return -EINVAL;
 	if (uprobe_refusal(&insn))
-		return -ENOTSUPP;
+		return -EOPNOTSUPP;
 
 	memset(&aup->branch, 0, sizeof(aup->branch));
 	if (!insn_is_avx(&insn)) {
@@ -713,7 +713,7 @@ static int uprobe_analyze(struct arch_uprobe *aup, bool x86_64)
  *
  * May rewrite @aup->ixol (never its first byte) for out-of-line stepping.
  *
- * Return: 0 with @aup->ops set, -ENOTSUPP if the instruction cannot be
+ * Return: 0 with @aup->ops set, -EOPNOTSUPP if the instruction cannot be
  * probed, -EINVAL if it does not decode.
  */
 int arch_uprobe_analyze_insn(struct arch_uprobe *aup, struct mm_struct *mm,

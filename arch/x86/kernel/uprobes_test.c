@@ -14,7 +14,7 @@
 
 /* Expected outcome of uprobe_analyze() */
 enum ut_class {
-	UT_REFUSED,	/* -ENOTSUPP */
+	UT_REFUSED,	/* -EOPNOTSUPP */
 	UT_INVALID,	/* -EINVAL */
 	UT_STEP,	/* stepped, IP moved back (FIX_IP) */
 	UT_STEP_ABS,	/* stepped, IP left alone (ret, jmp *) */
@@ -211,7 +211,7 @@ static void ut_classify(const struct arch_uprobe *aup, int ret, u8 *class, u8 *r
 	u8 fixups = aup->defparam.fixups;
 
 	*rip = UT_NORIP;
-	if (ret == -ENOTSUPP) {
+	if (ret == -EOPNOTSUPP) {
 		*class = UT_REFUSED;
 		return;
 	}

@@ -1,0 +1,1383 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * uprobes selftest, the hard cases: probed code across fork, vfork, raw
+ * clone threads and exec; probed text that is moved, reprotected or
+ * unmapped under a running thread; signals and faults on probed
+ * instructions; ptrace single-stepping and debugger breakpoints; ia32
+ * programs; return probes through nesting, recursion and longjmp; and
+ * instructions at page and mapping boundaries.
+ *
+ * Probes are driven through the tracefs uprobe_events ABI. Offsets come
+ * from the ELF symbol tables of this binary and of uprobes_hard32 (the
+ * ia32 program, next to it). Hits are counted with uprobe_profile, and
+ * return values are read back from the recorded events in the trace file.
+ *
+ * "--loop N BASE" calls hard_mul3() N times, "--straddle N" calls
+ * hard_straddle() N times: the programs run after exec. "--rec N" prints
+ * ret_rec(N) and ret_outer(N), for trying return probes by hand.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "../kselftest_harness.h"
+#include "uprobes_hard_targets.h"
+
+#define TRACEFS		"/sys/kernel/tracing"
+#define GROUP		"uprobes_hard"
+#define PAGE		4096UL
+
+/* Hide a value from the optimiser so calls cannot be inlined or cloned. */
+#define OPAQUE(x) ({ __typeof__(x) __v = (x); asm volatile("" : "+r"(__v)); __v; })
+
+/* Calls f (hard_mul3() or a copy of it) n times; returns how many were wrong. */
+static int call_mul3_via(int (*f)(int x), int n, int base)
+{
+	int i, bad = 0;
+
+	f = OPAQUE(f);
+	for (i = 0; i < n; i++)
+		if (f(base + i) != (base + i) * 3 + 1)
+			bad++;
+	return bad;
+}
+
+static int call_mul3(int n, int base)
+{
+	return call_mul3_via(hard_mul3, n, base);
+}
+
+/* ---- C return-probe targets: every call is out of line and not a tail call ---- */
+
+int ret_inner(int x)
+{
+	asm volatile("" ::: "memory");
+	return x * 2 + 1;
+}
+
+int ret_outer(int x)
+{
+	int (*f)(int x) = OPAQUE(&ret_inner);
+
+	return f(x) + f(x + 1) + 1;
+}
+
+/* Returns n * (n + 1) / 2, recursing n deep. */
+int ret_rec(int n)
+{
+	int (*f)(int n) = OPAQUE(&ret_rec);
+
+	if (n == 0)
+		return 0;
+	return f(n - 1) + n;
+}
+
+static jmp_buf lj_env;
+
+/* Returns 100 + n, or longjmp()s out of all n + 1 frames if jump. */
+int lj_rec(int n, int jump)
+{
+	int (*f)(int n, int jump) = OPAQUE(&lj_rec);
+
+	if (n == 0) {
+		if (jump)
+			longjmp(lj_env, 1);
+		return 100;
+	}
+	return f(n - 1, jump) + 1;
+}
+
+/* ---- tracefs helpers ---- */
+
+static int write_file(const char *path, const char *s, int flags)
+{
+	ssize_t len = strlen(s), ret;
+	int fd = open(path, O_WRONLY | flags);
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, s, len);
+	if (ret < 0)
+		ret = -errno;
+	close(fd);
+	if (ret < 0)
+		return ret;
+	return ret == len ? 0 : -EIO;
+}
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer. */
+static char *read_all(const char *path, size_t *lenp)
+{
+	size_t len = 0, size = 65536;
+	char *buf = malloc(size + 1);
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0 || !buf)
+		goto fail;
+	for (;;) {
+		if (len == size) {
+			char *nbuf = realloc(buf, size * 2 + 1);
+
+			if (!nbuf)
+				goto fail;
+			buf = nbuf;
+			size *= 2;
+		}
+		n = read(fd, buf + len, size - len);
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (lenp)
+		*lenp = len;
+	return buf;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return NULL;
+}
+
+static int probe_enable(const char *name, int on)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), TRACEFS "/events/%s/%s/enable", GROUP, name);
+	return write_file(path, on ? "1\n" : "0\n", O_TRUNC);
+}
+
+static int probe_del(const char *name)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "-:%s/%s\n", GROUP, name);
+	return write_file(TRACEFS "/uprobe_events", cmd, O_APPEND);
+}
+
+/* Hit count of GROUP/name from uprobe_profile, or -1 if it is not listed. */
+static long probe_hits(const char *name)
+{
+	char *buf = read_all(TRACEFS "/uprobe_profile", NULL);
+	char file[PATH_MAX], event[256], *line, *save = NULL;
+	long hits = -1;
+	unsigned long n;
+
+	if (!buf)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *ev;
+
+		if (sscanf(line, "%4095s %255s %lu", file, event, &n) != 3)
+			continue;
+		ev = strchr(event, '/');
+		ev = ev ? ev + 1 : event;
+		if (!strcmp(ev, name)) {
+			hits = n;
+			break;
+		}
+	}
+	free(buf);
+	return hits;
+}
+
+/* Disables and removes every probe of GROUP, then empties the trace buffer. */
+static void probes_clear_all(void)
+{
+	char *buf = read_all(TRACEFS "/uprobe_events", NULL);
+	char prefix[64], *line, *save = NULL;
+	size_t plen;
+
+	write_file(TRACEFS "/events/" GROUP "/enable", "0\n", O_TRUNC);
+	if (buf) {
+		plen = snprintf(prefix, sizeof(prefix), "%s/", GROUP);
+		for (line = strtok_r(buf, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *ev = strchr(line, ':'), *end;
+
+			if (!ev || strncmp(ev + 1, prefix, plen))
+				continue;
+			ev += 1 + plen;
+			end = strchr(ev, ' ');
+			if (end)
+				*end = '\0';
+			probe_enable(ev, 0);
+			probe_del(ev);
+		}
+		free(buf);
+	}
+	write_file(TRACEFS "/trace", "", O_TRUNC);
+}
+
+/* ---- ELF: file offset of a symbol, for ELF64 and ELF32 files ---- */
+
+struct sym_query {
+	const char *sym;
+	unsigned long value;	/* st_value */
+	bool found;
+};
+
+static void sym_scan64(const void *map, size_t size, struct sym_query *q)
+{
+	const Elf64_Ehdr *eh = map;
+	const Elf64_Shdr *sh = map + eh->e_shoff;
+	int i;
+
+	for (i = 0; i < eh->e_shnum && !q->found; i++) {
+		const Elf64_Sym *syms = map + sh[i].sh_offset;
+		const Elf64_Shdr *strsh = &sh[sh[i].sh_link];
+		unsigned long j;
+
+		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum ||
+		    sh[i].sh_offset + sh[i].sh_size > size ||
+		    strsh->sh_offset + strsh->sh_size > size)
+			continue;
+		for (j = 0; j < sh[i].sh_size / sizeof(*syms); j++) {
+			if (syms[j].st_shndx == SHN_UNDEF || syms[j].st_name >= strsh->sh_size ||
+			    strcmp((const char *)map + strsh->sh_offset + syms[j].st_name, q->sym))
+				continue;
+			q->value = syms[j].st_value;
+			q->found = true;
+			break;
+		}
+	}
+}
+
+static void sym_scan32(const void *map, size_t size, struct sym_query *q)
+{
+	const Elf32_Ehdr *eh = map;
+	const Elf32_Shdr *sh = map + eh->e_shoff;
+	int i;
+
+	for (i = 0; i < eh->e_shnum && !q->found; i++) {
+		const Elf32_Sym *syms = map + sh[i].sh_offset;
+		const Elf32_Shdr *strsh = &sh[sh[i].sh_link];
+		unsigned long j;
+
+		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum ||
+		    sh[i].sh_offset + sh[i].sh_size > size ||
+		    strsh->sh_offset + strsh->sh_size > size)
+			continue;
+		for (j = 0; j < sh[i].sh_size / sizeof(*syms); j++) {
+			if (syms[j].st_shndx == SHN_UNDEF || syms[j].st_name >= strsh->sh_size ||
+			    strcmp((const char *)map + strsh->sh_offset + syms[j].st_name, q->sym))
+				continue;
+			q->value = syms[j].st_value;
+			q->found = true;
+			break;
+		}
+	}
+}
+
+/* Virtual address to file offset through the PT_LOAD segment holding it. */
+static int vaddr_to_off(const void *map, bool is64, unsigned long va, unsigned long *offp)
+{
+	int i;
+
+	if (is64) {
+		const Elf64_Ehdr *eh = map;
+		const Elf64_Phdr *ph = map + eh->e_phoff;
+
+		for (i = 0; i < eh->e_phnum; i++) {
+			if (ph[i].p_type != PT_LOAD || va < ph[i].p_vaddr ||
+			    va >= ph[i].p_vaddr + ph[i].p_filesz)
+				continue;
+			*offp = va - ph[i].p_vaddr + ph[i].p_offset;
+			return 0;
+		}
+	} else {
+		const Elf32_Ehdr *eh = map;
+		const Elf32_Phdr *ph = map + eh->e_phoff;
+
+		for (i = 0; i < eh->e_phnum; i++) {
+			if (ph[i].p_type != PT_LOAD || va < ph[i].p_vaddr ||
+			    va >= ph[i].p_vaddr + ph[i].p_filesz)
+				continue;
+			*offp = va - ph[i].p_vaddr + ph[i].p_offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* File offset of sym in path's .symtab (an ELF64 or an ELF32 file). */
+static int elf_sym_offset(const char *path, const char *sym, unsigned long *offp)
+{
+	struct sym_query q = { .sym = sym };
+	const unsigned char *ident;
+	struct stat st;
+	bool is64;
+	void *map;
+	int fd, ret = -ENOENT;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
+		close(fd);
+		return -EINVAL;
+	}
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return -errno;
+	ident = map;
+	if (memcmp(ident, ELFMAG, SELFMAG)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	is64 = ident[EI_CLASS] == ELFCLASS64;
+	if (is64) {
+		const Elf64_Ehdr *eh = map;
+
+		if (eh->e_shoff + (unsigned long)eh->e_shnum * sizeof(Elf64_Shdr) >
+		    (unsigned long)st.st_size)
+			goto out;
+		sym_scan64(map, st.st_size, &q);
+	} else {
+		const Elf32_Ehdr *eh = map;
+
+		if (eh->e_shoff + (unsigned long)eh->e_shnum * sizeof(Elf32_Shdr) >
+		    (unsigned long)st.st_size)
+			goto out;
+		sym_scan32(map, st.st_size, &q);
+	}
+	if (q.found)
+		ret = vaddr_to_off(map, is64, q.value, offp);
+out:
+	munmap(map, st.st_size);
+	return ret;
+}
+
+/* ---- probes ---- */
+
+/* Adds ("p" or "r") and enables GROUP/name on sym of path; 0 if it has no hits yet. */
+static int probe_sym(const char *type, const char *name, const char *path, const char *sym,
+		     const char *args)
+{
+	char cmd[PATH_MAX + 512];
+	unsigned long off;
+	int ret;
+
+	ret = elf_sym_offset(path, sym, &off);
+	if (ret)
+		return ret;
+	snprintf(cmd, sizeof(cmd), "%s:%s/%s %s:0x%lx %s\n", type, GROUP, name, path, off,
+		 args ? args : "");
+	ret = write_file(TRACEFS "/uprobe_events", cmd, O_APPEND);
+	if (!ret)
+		ret = probe_enable(name, 1);
+	if (!ret && probe_hits(name) != 0)
+		ret = -EBADE;
+	return ret;
+}
+
+/* Returns the value after " key=" in line (NULL if absent). */
+static const char *field(const char *line, const char *key)
+{
+	char k[32];
+	const char *p;
+
+	snprintf(k, sizeof(k), " %s=", key);
+	p = strstr(line, k);
+	return p ? p + strlen(k) : NULL;
+}
+
+/*
+ * Collects, in trace order, the "ret=" values recorded by the events in
+ * names[]: ev[i] is the index in names[] of the i-th record. Returns the
+ * number of records, or -1 if one has no value or there are more than max.
+ */
+static int trace_rets(const char * const names[], int nnames, int *ev, long *vals, int max)
+{
+	char *buf = read_all(TRACEFS "/trace", NULL);
+	char *line, *save = NULL, key[128];
+	int n = 0, j;
+
+	if (!buf)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#')
+			continue;
+		for (j = 0; j < nnames; j++) {
+			snprintf(key, sizeof(key), " %s: (", names[j]);
+			if (strstr(line, key))
+				break;
+		}
+		if (j == nnames)
+			continue;
+		if (n == max || !field(line, "ret")) {
+			n = -1;
+			break;
+		}
+		ev[n] = j;
+		vals[n++] = strtol(field(line, "ret"), NULL, 0);
+	}
+	free(buf);
+	return n;
+}
+
+/* Keeps this test on one CPU, so the trace records come out in program order. */
+static int pin_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int self_exe(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Maps the file page of exe holding sym; returns sym's address in it. */
+static void *map_sym_page(const char *exe, const char *sym, void **mapp)
+{
+	unsigned long off;
+	void *map;
+	int fd;
+
+	if (elf_sym_offset(exe, sym, &off))
+		return NULL;
+	fd = open(exe, O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	map = mmap(NULL, PAGE, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, off & ~(PAGE - 1));
+	close(fd);
+	if (map == MAP_FAILED)
+		return NULL;
+	*mapp = map;
+	return map + (off & (PAGE - 1));
+}
+
+/* Waits for pid and returns its wait status (-1 on error). */
+static int wait_status(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+static bool exited_ok(int status)
+{
+	return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* ---- the fixture ---- */
+
+FIXTURE(hard) {
+	char exe[PATH_MAX];
+};
+
+FIXTURE_SETUP(hard)
+{
+	if (access(TRACEFS "/uprobe_events", W_OK))
+		SKIP(return, "no " TRACEFS "/uprobe_events (CONFIG_UPROBE_EVENTS)");
+	probes_clear_all();
+	ASSERT_EQ(0, self_exe(self->exe, sizeof(self->exe)));
+}
+
+/* In the parent, so probes go away even if the test process crashes. */
+FIXTURE_TEARDOWN_PARENT(hard)
+{
+	probes_clear_all();
+}
+
+/* ---- fork, vfork, clone ---- */
+
+/* A child and a grandchild inherit the breakpoints and hit them. */
+TEST_F(hard, fork_inherits)
+{
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, probe_sym("p", "fork", self->exe, "hard_mul3", NULL));
+	ASSERT_EQ(0, call_mul3(10, 0));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pid_t gpid;
+
+		if (call_mul3(100, 1000))
+			_exit(1);
+		gpid = fork();
+		if (gpid < 0)
+			_exit(2);
+		if (gpid == 0)
+			_exit(call_mul3(50, 2000) ? 1 : 0);
+		_exit(exited_ok(wait_status(gpid)) ? 0 : 3);
+	}
+	status = wait_status(pid);
+	ASSERT_TRUE(exited_ok(status))
+		TH_LOG("child status 0x%x", status);
+	ASSERT_EQ(160, probe_hits("fork"));
+	ASSERT_EQ(0, call_mul3(5, 3000));
+	ASSERT_EQ(165, probe_hits("fork"));
+}
+
+/* A vfork child, running on the parent's mm, calls the probed function. */
+TEST_F(hard, vfork_child)
+{
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, probe_sym("p", "vfork", self->exe, "hard_mul3", NULL));
+	pid = vfork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(call_mul3(80, 100) ? 1 : 0);
+	status = wait_status(pid);
+	ASSERT_TRUE(exited_ok(status))
+		TH_LOG("child status 0x%x", status);
+	ASSERT_EQ(80, probe_hits("vfork"));
+	ASSERT_EQ(0, call_mul3(20, 0));
+	ASSERT_EQ(100, probe_hits("vfork"));
+}
+
+struct clone_arg {
+	pid_t tid;	/* set by CLONE_PARENT_SETTID, cleared at exit */
+	int base;
+	int bad;
+};
+
+static int clone_fn(void *p)
+{
+	struct clone_arg *a = p;
+
+	a->bad = call_mul3(150, a->base);
+	return 0;
+}
+
+/* Threads made by raw clone(CLONE_VM | CLONE_THREAD | ...), not pthreads. */
+TEST_F(hard, clone_threads)
+{
+	const int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+			  CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+	const size_t stack_size = 256 * 1024;
+	struct clone_arg args[4];
+	char *stacks;
+	int i;
+
+	ASSERT_EQ(0, probe_sym("p", "clone", self->exe, "hard_mul3", NULL));
+	stacks = mmap(NULL, 4 * stack_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, stacks);
+	for (i = 0; i < 4; i++) {
+		args[i] = (struct clone_arg){ .base = i * 1000, .bad = -1 };
+		ASSERT_LT(0, clone(clone_fn, stacks + (i + 1) * stack_size, flags, &args[i],
+				   &args[i].tid, NULL, &args[i].tid));
+	}
+	for (i = 0; i < 4; i++) {
+		pid_t t;
+
+		/* The kernel clears tid and wakes its futex when the thread is gone. */
+		while ((t = __atomic_load_n(&args[i].tid, __ATOMIC_ACQUIRE)) != 0)
+			syscall(SYS_futex, &args[i].tid, FUTEX_WAIT, t, NULL, NULL, 0);
+		EXPECT_EQ(0, args[i].bad);
+	}
+	ASSERT_EQ(600, probe_hits("clone"));
+	munmap(stacks, 4 * stack_size);
+}
+
+/* ---- exec ---- */
+
+/* A child hits, then execs a fresh image of the probed binary, which hits. */
+TEST_F(hard, exec_probed_image)
+{
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, probe_sym("p", "execp", self->exe, "hard_mul3", NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (call_mul3(25, 0))
+			_exit(1);
+		execl(self->exe, self->exe, "--loop", "200", "7", (char *)NULL);
+		_exit(127);
+	}
+	status = wait_status(pid);
+	ASSERT_TRUE(exited_ok(status))
+		TH_LOG("child status 0x%x", status);
+	ASSERT_EQ(225, probe_hits("execp"));
+}
+
+/*
+ * A child hits, then execs a byte-identical copy of the binary (another
+ * inode): the probe on the original sees no hit from it, while a probe
+ * on the copy sees every call.
+ */
+TEST_F(hard, exec_unprobed_image)
+{
+	static const char copy[] = "/tmp/uprobes_hard.copy";
+	size_t len;
+	char *bytes;
+	int fd, status;
+	pid_t pid;
+
+	bytes = read_all(self->exe, &len);
+	ASSERT_NE(NULL, bytes);
+	unlink(copy);
+	fd = open(copy, O_WRONLY | O_CREAT | O_EXCL, 0755);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)len, write(fd, bytes, len));
+	ASSERT_EQ(0, close(fd));
+	free(bytes);
+
+	ASSERT_EQ(0, probe_sym("p", "execorig", self->exe, "hard_mul3", NULL));
+	ASSERT_EQ(0, probe_sym("p", "execcopy", copy, "hard_mul3", NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (call_mul3(30, 0))
+			_exit(1);
+		execl(copy, copy, "--loop", "120", "3", (char *)NULL);
+		_exit(127);
+	}
+	status = wait_status(pid);
+	unlink(copy);
+	ASSERT_TRUE(exited_ok(status))
+		TH_LOG("child status 0x%x", status);
+	ASSERT_EQ(30, probe_hits("execorig"));
+	ASSERT_EQ(120, probe_hits("execcopy"));
+}
+
+/* ---- mremap, mprotect, munmap of probed text ---- */
+
+/*
+ * A second mapping of the probed text page is hit like the first, and
+ * keeps its breakpoints when mremap() moves it: after a move of a mapping
+ * already called through, and of one never touched before the move.
+ */
+TEST_F(hard, mremap_probed_text)
+{
+	void *map, *map2, *hole, *moved;
+	int (*f)(int x), (*g)(int x);
+	unsigned long in_page;
+
+	ASSERT_EQ(0, probe_sym("p", "mremap", self->exe, "hard_mul3", NULL));
+	f = map_sym_page(self->exe, "hard_mul3", &map);
+	ASSERT_NE(NULL, f);
+	g = map_sym_page(self->exe, "hard_mul3", &map2);
+	ASSERT_NE(NULL, g);
+	in_page = (unsigned long)f - (unsigned long)map;
+
+	ASSERT_EQ(0, call_mul3_via(f, 100, 0));
+	ASSERT_EQ(0, call_mul3(50, 0));
+	ASSERT_EQ(150, probe_hits("mremap"));
+
+	/* Move both into a reserved hole, away from where they were. */
+	hole = mmap(NULL, 6 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, hole);
+	moved = mremap(map, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, hole + PAGE);
+	ASSERT_EQ(hole + PAGE, moved);
+	f = moved + in_page;
+	ASSERT_EQ(0, call_mul3_via(f, 100, 500));
+	ASSERT_EQ(250, probe_hits("mremap"));
+
+	moved = mremap(map2, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, hole + 4 * PAGE);
+	ASSERT_EQ(hole + 4 * PAGE, moved);
+	g = moved + in_page;
+	ASSERT_EQ(0, call_mul3_via(g, 70, 900));
+	ASSERT_EQ(320, probe_hits("mremap"));
+	munmap(hole, 6 * PAGE);
+}
+
+/*
+ * mprotect() of the probed text page of the running program to RWX (with
+ * a write to it, which must not lose the breakpoint) and back to R-X.
+ */
+TEST_F(hard, mprotect_probed_text)
+{
+	char *page = (char *)((unsigned long)hard_mul3 & ~(PAGE - 1));
+	char *ret = (char *)hard_mul3_ret;
+
+	ASSERT_EQ(0, probe_sym("p", "mprot", self->exe, "hard_mul3", NULL));
+	ASSERT_EQ(0, call_mul3(50, 0));
+	ASSERT_EQ(50, probe_hits("mprot"));
+	ASSERT_EQ(0, mprotect(page, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC));
+	ASSERT_EQ(0, call_mul3(50, 100));
+	ASSERT_EQ(100, probe_hits("mprot"));
+	/* Store the byte already there: the page becomes written-to. */
+	__atomic_store_n(ret, __atomic_load_n(ret, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+	ASSERT_EQ(0, call_mul3(50, 200));
+	ASSERT_EQ(150, probe_hits("mprot"));
+	ASSERT_EQ(0, mprotect(page, PAGE, PROT_READ | PROT_EXEC));
+	ASSERT_EQ(0, call_mul3(50, 300));
+	ASSERT_EQ(200, probe_hits("mprot"));
+}
+
+struct mu_arg {
+	int (*f)(int x);
+	long calls;
+	long bad;
+	int faulted;
+};
+
+static sigjmp_buf mu_env;
+static void *mu_fault_addr;
+
+static void mu_segv(int sig, siginfo_t *si, void *uc)
+{
+	__atomic_store_n(&mu_fault_addr, si->si_addr, __ATOMIC_RELAXED);
+	siglongjmp(mu_env, 1);
+}
+
+/* Calls a->f until it faults (a SIGSEGV handler brings it back here). */
+static void *mu_thread(void *p)
+{
+	struct mu_arg *a = p;
+	int i;
+
+	if (sigsetjmp(mu_env, 1)) {
+		a->faulted = 1;
+		return NULL;
+	}
+	for (i = 0; ; i++) {
+		if (a->f(i) != i * 3 + 1)
+			a->bad++;
+		__atomic_store_n(&a->calls, i + 1L, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static bool mu_wait_calls(struct mu_arg *a, long min)
+{
+	int tries;
+
+	for (tries = 0; tries < 6000; tries++) {
+		if (__atomic_load_n(&a->calls, __ATOMIC_ACQUIRE) >= min)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * munmap() of a second mapping of the probed text while a thread keeps
+ * calling through it. That thread, and only it, gets SIGSEGV, on the
+ * first instruction it fetches from the hole; its handler ends it. Every
+ * call it completed was right and was counted by both probes.
+ */
+TEST_F_TIMEOUT(hard, munmap_while_hitting, 90)
+{
+	struct sigaction sa = { .sa_sigaction = mu_segv, .sa_flags = SA_SIGINFO };
+	struct mu_arg a = {};
+	pthread_t tid;
+	void *map;
+	long calls;
+
+	ASSERT_EQ(0, probe_sym("p", "mu_entry", self->exe, "hard_mul3", NULL));
+	ASSERT_EQ(0, probe_sym("p", "mu_ret", self->exe, "hard_mul3_ret", NULL));
+	a.f = map_sym_page(self->exe, "hard_mul3", &map);
+	ASSERT_NE(NULL, a.f);
+	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&tid, NULL, mu_thread, &a));
+	ASSERT_TRUE(mu_wait_calls(&a, 300));
+	ASSERT_EQ(0, munmap(map, PAGE));
+	ASSERT_EQ(0, pthread_join(tid, NULL));
+	signal(SIGSEGV, SIG_DFL);
+
+	calls = a.calls;
+	EXPECT_EQ(1, a.faulted);
+	EXPECT_EQ(0, a.bad);
+	ASSERT_LE(300, calls);
+	/* The fault is at the entry, or at the ret after an entry that ran. */
+	if (mu_fault_addr == (void *)a.f) {
+		EXPECT_EQ(calls, probe_hits("mu_entry"));
+	} else {
+		ASSERT_EQ((char *)a.f + (hard_mul3_ret - (char *)hard_mul3), mu_fault_addr);
+		EXPECT_EQ(calls + 1, probe_hits("mu_entry"));
+	}
+	EXPECT_EQ(calls, probe_hits("mu_ret"));
+	/* The original text is still mapped and probed. */
+	ASSERT_EQ(0, call_mul3(10, 0));
+	EXPECT_EQ(calls + 10, probe_hits("mu_ret"));
+}
+
+/*
+ * The same without a handler, in a child process: the unmapped text
+ * kills it with SIGSEGV, as it would without probes.
+ */
+TEST_F_TIMEOUT(hard, munmap_kills_process, 90)
+{
+	struct mu_arg *a;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, probe_sym("p", "mk_ret", self->exe, "hard_mul3_ret", NULL));
+	a = mmap(NULL, sizeof(*a), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, a);
+	memset(a, 0, sizeof(*a));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct rlimit no_core = { 0, 0 };
+		pthread_t tid;
+		void *map;
+
+		setrlimit(RLIMIT_CORE, &no_core);
+		a->f = map_sym_page(self->exe, "hard_mul3", &map);
+		if (!a->f || pthread_create(&tid, NULL, mu_thread, a) ||
+		    !mu_wait_calls(a, 200) || munmap(map, PAGE))
+			_exit(1);
+		pthread_join(tid, NULL);
+		_exit(2);
+	}
+	status = wait_status(pid);
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV)
+		TH_LOG("child status 0x%x", status);
+	ASSERT_LE(200, a->calls);
+	EXPECT_EQ(0, a->bad);
+	EXPECT_EQ(a->calls, probe_hits("mk_ret"));
+}
+
+/* ---- signals and faults on probed instructions ---- */
+
+#define STORM_SIGNALS	3000
+
+static int storm_handled, storm_bad;
+
+static void storm_handler(int sig)
+{
+	int n = __atomic_add_fetch(&storm_handled, 1, __ATOMIC_RELAXED);
+
+	if (hard_mul3(n) != n * 3 + 1)
+		__atomic_add_fetch(&storm_bad, 1, __ATOMIC_RELAXED);
+}
+
+struct storm_arg {
+	pid_t tid;
+	int sent;
+	int done;
+};
+
+/* Queues STORM_SIGNALS real-time signals (they are never merged) at tid. */
+static void *storm_sender(void *p)
+{
+	struct storm_arg *a = p;
+
+	while (a->sent < STORM_SIGNALS) {
+		if (syscall(SYS_tgkill, getpid(), a->tid, SIGRTMIN) == 0)
+			a->sent++;
+		else if (errno == EAGAIN)
+			usleep(1000);
+		else
+			break;
+	}
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Real-time signals sent by a second thread while this one calls the
+ * probed function in a loop, so that many arrive while it is on the probed
+ * instruction. The handler calls the probed function too. Every signal
+ * reaches the handler once, every result is right, every call is counted.
+ */
+TEST_F_TIMEOUT(hard, signal_storm, 120)
+{
+	struct sigaction sa = { .sa_handler = storm_handler };
+	struct storm_arg a = { .tid = gettid() };
+	long calls = 0, bad = 0;
+	pthread_t tid;
+	int tries;
+
+	ASSERT_EQ(0, probe_sym("p", "storm", self->exe, "hard_mul3", NULL));
+	ASSERT_EQ(0, sigaction(SIGRTMIN, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&tid, NULL, storm_sender, &a));
+	while (!__atomic_load_n(&a.done, __ATOMIC_ACQUIRE) || calls < 1000) {
+		bad += call_mul3(1, calls % 5000);
+		calls++;
+	}
+	ASSERT_EQ(0, pthread_join(tid, NULL));
+	ASSERT_EQ(STORM_SIGNALS, a.sent);
+	/* Anything still queued is delivered on the way out of a syscall. */
+	for (tries = 0; tries < 1000; tries++) {
+		if (__atomic_load_n(&storm_handled, __ATOMIC_RELAXED) >= a.sent)
+			break;
+		usleep(1000);
+	}
+	signal(SIGRTMIN, SIG_DFL);
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, storm_bad);
+	ASSERT_EQ(a.sent, storm_handled);
+	ASSERT_EQ(calls + storm_handled, probe_hits("storm"));
+}
+
+static sigjmp_buf fault_env;
+static struct {
+	void *addr;
+	unsigned long rip;
+	int code;
+} fault_info;
+
+static void fault_segv(int sig, siginfo_t *si, void *ucp)
+{
+	ucontext_t *uc = ucp;
+
+	fault_info.addr = si->si_addr;
+	fault_info.code = si->si_code;
+	fault_info.rip = uc->uc_mcontext.gregs[REG_RIP];
+	siglongjmp(fault_env, 1);
+}
+
+/*
+ * A probe on "movl (%rdi), %eax" called with NULL: SIGSEGV for address 0,
+ * with RIP at the probed instruction itself, and one hit per attempt.
+ */
+TEST_F(hard, faulting_insn)
+{
+	struct sigaction sa = { .sa_sigaction = fault_segv, .sa_flags = SA_SIGINFO };
+	int (*f)(const int *p) = OPAQUE(&hard_fault_load);
+	static const int value = 0x5a5a;
+	static int attempt;
+
+	ASSERT_EQ(0, probe_sym("p", "fault", self->exe, "hard_fault_load", NULL));
+	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, NULL));
+	for (attempt = 0; attempt < 5; attempt++) {
+		memset(&fault_info, 0, sizeof(fault_info));
+		if (!sigsetjmp(fault_env, 1)) {
+			f(OPAQUE((const int *)NULL));
+			ASSERT_TRUE(false) TH_LOG("no SIGSEGV");
+		}
+		ASSERT_EQ(NULL, fault_info.addr);
+		ASSERT_EQ(SEGV_MAPERR, fault_info.code);
+		ASSERT_EQ((unsigned long)f, fault_info.rip);
+		ASSERT_EQ(attempt + 1, probe_hits("fault"));
+	}
+	signal(SIGSEGV, SIG_DFL);
+	ASSERT_EQ(value, f(&value));
+	ASSERT_EQ(6, probe_hits("fault"));
+}
+
+/* ---- ptrace ---- */
+
+/*
+ * Runs hard_step(5) in a traced child, single-stepping from its int3
+ * until RIP leaves it; stores the stopped RIPs as offsets from hard_step
+ * (-1 for outside). Returns the number of steps, or -1 on a failure.
+ */
+static int step_child(long *rips, int max)
+{
+	unsigned long lo = (unsigned long)hard_step, hi = (unsigned long)hard_step_end;
+	struct user_regs_struct regs;
+	int status, n = 0;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int (*f)(int x) = OPAQUE(&hard_step);
+
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(3);
+		raise(SIGSTOP);
+		_exit(f(5) == 3 * (5 + 8) ? 0 : 1);
+	}
+	status = wait_status(pid);
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP)
+		goto kill;
+	/* To the int3 at hard_step. */
+	if (ptrace(PTRACE_CONT, pid, NULL, NULL))
+		goto kill;
+	status = wait_status(pid);
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP ||
+	    ptrace(PTRACE_GETREGS, pid, NULL, &regs) || regs.rip != (unsigned long)hard_step_body)
+		goto kill;
+	while (n < max) {
+		if (ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL))
+			goto kill;
+		status = wait_status(pid);
+		if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP ||
+		    ptrace(PTRACE_GETREGS, pid, NULL, &regs))
+			goto kill;
+		if (regs.rip < lo || regs.rip >= hi) {
+			rips[n++] = -1;
+			break;
+		}
+		rips[n++] = regs.rip - lo;
+	}
+	if (ptrace(PTRACE_CONT, pid, NULL, NULL))
+		goto kill;
+	return exited_ok(wait_status(pid)) ? n : -1;
+kill:
+	kill(pid, SIGKILL);
+	wait_status(pid);
+	return -1;
+}
+
+/* PTRACE_SINGLESTEP over a probed instruction stops where it stops without it. */
+TEST_F(hard, ptrace_singlestep)
+{
+	long plain[16], probed[16];
+	int n_plain, n_probed, i;
+
+	n_plain = step_child(plain, 16);
+	ASSERT_EQ(6, n_plain);
+	ASSERT_EQ(hard_step_probed - (char *)hard_step, plain[1]);
+	ASSERT_EQ(hard_step_next - (char *)hard_step, plain[2]);
+
+	ASSERT_EQ(0, probe_sym("p", "step", self->exe, "hard_step_probed", NULL));
+	n_probed = step_child(probed, 16);
+	ASSERT_EQ(1, probe_hits("step"));
+	ASSERT_EQ(n_plain, n_probed);
+	for (i = 0; i < n_plain; i++)
+		EXPECT_EQ(plain[i], probed[i]) TH_LOG("step %d", i);
+}
+
+/*
+ * A traced child calls hard_mul3() three times while its debugger has an
+ * int3 (written with PTRACE_POKETEXT) at addr. On the SIGTRAP the debugger
+ * puts the word it read back and rewinds RIP, as gdb does. Returns the
+ * number of SIGTRAPs at addr, or -1 if anything else happened or the
+ * child's results were wrong.
+ */
+static int debugger_child(const char *addr)
+{
+	struct user_regs_struct regs;
+	int status, traps = 0;
+	long word;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(3);
+		raise(SIGSTOP);
+		_exit(call_mul3(3, 40) ? 1 : 0);
+	}
+	status = wait_status(pid);
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP)
+		goto kill;
+	errno = 0;
+	word = ptrace(PTRACE_PEEKTEXT, pid, addr, NULL);
+	if (errno || ptrace(PTRACE_POKETEXT, pid, addr, (void *)((word & ~0xffL) | 0xcc)))
+		goto kill;
+	for (;;) {
+		if (ptrace(PTRACE_CONT, pid, NULL, NULL))
+			goto kill;
+		status = wait_status(pid);
+		if (WIFEXITED(status))
+			return WEXITSTATUS(status) ? -1 : traps;
+		if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP ||
+		    ptrace(PTRACE_GETREGS, pid, NULL, &regs) ||
+		    regs.rip != (unsigned long)addr + 1 || traps++)
+			goto kill;
+		regs.rip = (unsigned long)addr;
+		if (ptrace(PTRACE_POKETEXT, pid, addr, (void *)word) ||
+		    ptrace(PTRACE_SETREGS, pid, NULL, &regs))
+			goto kill;
+	}
+kill:
+	kill(pid, SIGKILL);
+	wait_status(pid);
+	return -1;
+}
+
+/* A debugger breakpoint on the instruction after the probed one. */
+TEST_F(hard, ptrace_breakpoint_next_insn)
+{
+	ASSERT_EQ(0, probe_sym("p", "dbg_next", self->exe, "hard_mul3", NULL));
+	ASSERT_EQ(1, debugger_child(hard_mul3_ret));
+	ASSERT_EQ(3, probe_hits("dbg_next"));
+}
+
+/*
+ * A debugger breakpoint on the probed instruction itself. Whether the
+ * debugger sees a SIGTRAP there is up to the kernel (the probe owns that
+ * int3); what must hold is that the program runs right and every call is
+ * counted.
+ */
+TEST_F(hard, ptrace_breakpoint_same_insn)
+{
+	int traps;
+
+	ASSERT_EQ(0, probe_sym("p", "dbg_same", self->exe, "hard_mul3", NULL));
+	traps = debugger_child((const char *)hard_mul3);
+	TH_LOG("debugger saw %d SIGTRAP(s)", traps);
+	ASSERT_LE(0, traps);
+	ASSERT_EQ(3, probe_hits("dbg_same"));
+}
+
+/* ---- ia32 ---- */
+
+/*
+ * uprobes_hard32, an ia32 static program: an entry probe counts every
+ * call and a return probe records every return value, in order.
+ */
+TEST_F(hard, ia32_entry_and_return)
+{
+	static const char * const names[] = { "h32_ret" };
+	char prog[PATH_MAX], *slash;
+	long vals[300];
+	int ev[300], n, i, status;
+	pid_t pid;
+
+	snprintf(prog, sizeof(prog), "%s", self->exe);
+	slash = strrchr(prog, '/');
+	ASSERT_NE(NULL, slash);
+	snprintf(slash + 1, sizeof(prog) - (slash + 1 - prog), "uprobes_hard32");
+	ASSERT_EQ(0, access(prog, X_OK)) TH_LOG("%s not built", prog);
+	ASSERT_EQ(0, pin_cpu0());
+	ASSERT_EQ(0, probe_sym("p", "h32_entry", prog, "h32_target", NULL));
+	ASSERT_EQ(0, probe_sym("r", "h32_ret", prog, "h32_ret", "ret=$retval:s32"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		execl(prog, prog, "200", (char *)NULL);
+		_exit(127);
+	}
+	status = wait_status(pid);
+	ASSERT_TRUE(exited_ok(status)) TH_LOG("status 0x%x", status);
+	ASSERT_EQ(200, probe_hits("h32_entry"));
+	ASSERT_EQ(0, probe_enable("h32_ret", 0));
+	n = trace_rets(names, 1, ev, vals, 300);
+	ASSERT_EQ(200, n);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(i * 7 - 1000, vals[i]) TH_LOG("return %d", i);
+}
+
+/* ---- return probes ---- */
+
+/* Nested calls: inner, inner, outer, with the right values, every time. */
+TEST_F(hard, uretprobe_nested)
+{
+	static const char * const names[] = { "r_inner", "r_outer" };
+	long vals[400];
+	int ev[400], n, x, i = 0;
+
+	ASSERT_EQ(0, pin_cpu0());
+	ASSERT_EQ(0, probe_sym("p", "p_outer", self->exe, "ret_outer", NULL));
+	ASSERT_EQ(0, probe_sym("r", "r_inner", self->exe, "ret_inner", "ret=$retval:s32"));
+	ASSERT_EQ(0, probe_sym("r", "r_outer", self->exe, "ret_outer", "ret=$retval:s32"));
+	for (x = 0; x < 50; x++)
+		ASSERT_EQ(4 * x + 5, OPAQUE(&ret_outer)(x));
+	write_file(TRACEFS "/events/" GROUP "/enable", "0\n", O_TRUNC);
+	ASSERT_EQ(50, probe_hits("p_outer"));
+	n = trace_rets(names, 2, ev, vals, 400);
+	ASSERT_EQ(150, n);
+	for (x = 0; x < 50; x++) {
+		ASSERT_EQ(0, ev[i]);
+		ASSERT_EQ(2 * x + 1, vals[i++]);
+		ASSERT_EQ(0, ev[i]);
+		ASSERT_EQ(2 * x + 3, vals[i++]);
+		ASSERT_EQ(1, ev[i]);
+		ASSERT_EQ(4 * x + 5, vals[i++]);
+	}
+}
+
+/* Recursion 10 deep, 20 times: each return reports its own frame's value. */
+TEST_F(hard, uretprobe_recursive)
+{
+	static const char * const names[] = { "r_rec" };
+	long vals[400];
+	int ev[400], n, r, k, i = 0;
+
+	ASSERT_EQ(0, pin_cpu0());
+	ASSERT_EQ(0, probe_sym("p", "p_rec", self->exe, "ret_rec", NULL));
+	ASSERT_EQ(0, probe_sym("r", "r_rec", self->exe, "ret_rec", "ret=$retval:s32"));
+	for (r = 0; r < 20; r++)
+		ASSERT_EQ(55, OPAQUE(&ret_rec)(10));
+	ASSERT_EQ(0, probe_enable("r_rec", 0));
+	ASSERT_EQ(220, probe_hits("p_rec"));
+	n = trace_rets(names, 1, ev, vals, 400);
+	ASSERT_EQ(220, n);
+	for (r = 0; r < 20; r++)
+		for (k = 0; k <= 10; k++)
+			ASSERT_EQ(k * (k + 1) / 2, vals[i++]);
+}
+
+/*
+ * longjmp() out of six probed frames, then calls that return normally:
+ * the skipped frames report nothing and later returns report their own
+ * values (no stale return state is used).
+ */
+TEST_F(hard, uretprobe_longjmp)
+{
+	static const char * const names[] = { "r_lj" };
+	static int round;
+	long vals[400];
+	int ev[400], n, k, i = 0;
+
+	ASSERT_EQ(0, pin_cpu0());
+	ASSERT_EQ(0, probe_sym("p", "p_lj", self->exe, "lj_rec", NULL));
+	ASSERT_EQ(0, probe_sym("r", "r_lj", self->exe, "lj_rec", "ret=$retval:s32"));
+	for (round = 0; round < 20; round++) {
+		if (!setjmp(lj_env)) {
+			OPAQUE(&lj_rec)(5, 1);
+			ASSERT_TRUE(false) TH_LOG("lj_rec() returned");
+		}
+		ASSERT_EQ(103, OPAQUE(&lj_rec)(3, 0));
+	}
+	ASSERT_EQ(0, probe_enable("r_lj", 0));
+	ASSERT_EQ(200, probe_hits("p_lj"));
+	n = trace_rets(names, 1, ev, vals, 400);
+	ASSERT_EQ(80, n);
+	for (round = 0; round < 20; round++)
+		for (k = 0; k <= 3; k++)
+			ASSERT_EQ(100 + k, vals[i++]);
+}
+
+/*
+ * Recursion 200 and 1000 deep: no crash, right results, every entry
+ * counted. A kernel may stop tracking returns past some depth; the
+ * returns it does report are the outermost ones, each with its own value.
+ * A shallow call afterwards reports all of its returns.
+ */
+TEST_F_TIMEOUT(hard, uretprobe_deep, 60)
+{
+	static const char * const names[] = { "r_deep" };
+	static const int depths[] = { 200, 1000 };
+	long *vals = calloc(4000, sizeof(long));
+	int *ev = calloc(4000, sizeof(int));
+	int n, d, i, k, first, from = 0;
+	long entries = 0;
+
+	ASSERT_NE(NULL, vals);
+	ASSERT_NE(NULL, ev);
+	ASSERT_EQ(0, pin_cpu0());
+	ASSERT_EQ(0, probe_sym("p", "p_deep", self->exe, "ret_rec", NULL));
+	ASSERT_EQ(0, probe_sym("r", "r_deep", self->exe, "ret_rec", "ret=$retval:s32"));
+	for (d = 0; d < 2; d++) {
+		ASSERT_EQ(depths[d] * (depths[d] + 1) / 2, OPAQUE(&ret_rec)(depths[d]));
+		entries += depths[d] + 1;
+		ASSERT_EQ(entries, probe_hits("p_deep"));
+		n = trace_rets(names, 1, ev, vals, 4000);
+		ASSERT_LT(from, n);
+		ASSERT_GE(from + depths[d] + 1, n);
+		/* Consecutive frames, ending with the outermost one. */
+		first = depths[d] + 1 - (n - from);
+		for (i = from, k = first; i < n; i++, k++)
+			ASSERT_EQ(k * (k + 1) / 2, vals[i]) TH_LOG("record %d", i);
+		TH_LOG("depth %d: %d returns reported", depths[d], n - from);
+		from = n;
+	}
+	ASSERT_EQ(55, OPAQUE(&ret_rec)(10));
+	n = trace_rets(names, 1, ev, vals, 4000);
+	ASSERT_EQ(from + 11, n);
+	for (k = 0; k <= 10; k++)
+		ASSERT_EQ(k * (k + 1) / 2, vals[from + k]);
+	free(vals);
+	free(ev);
+}
+
+/* ---- page and mapping boundaries ---- */
+
+static int call_straddle(int n)
+{
+	long (*f)(long x) = OPAQUE(&hard_straddle);
+	int i, bad = 0;
+
+	for (i = 0; i < n; i++)
+		if (f(i) != i + 0x1122334455667788L)
+			bad++;
+	return bad;
+}
+
+/*
+ * A 10-byte movabs that starts 2 bytes before a page boundary, probed in
+ * this process and in a freshly exec'd one, which has not touched the
+ * second page yet.
+ */
+TEST_F(hard, page_straddle)
+{
+	unsigned long off;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, elf_sym_offset(self->exe, "hard_straddle_insn", &off));
+	ASSERT_EQ(PAGE - 2, off & (PAGE - 1));
+	ASSERT_EQ(PAGE - 2, (unsigned long)hard_straddle_insn & (PAGE - 1));
+	ASSERT_EQ(0, probe_sym("p", "straddle", self->exe, "hard_straddle_insn", NULL));
+	ASSERT_EQ(0, probe_sym("p", "straddle_next", self->exe, "hard_straddle_add", NULL));
+	ASSERT_EQ(0, call_straddle(100));
+	ASSERT_EQ(100, probe_hits("straddle"));
+	ASSERT_EQ(100, probe_hits("straddle_next"));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		execl(self->exe, self->exe, "--straddle", "60", (char *)NULL);
+		_exit(127);
+	}
+	status = wait_status(pid);
+	ASSERT_TRUE(exited_ok(status)) TH_LOG("status 0x%x", status);
+	ASSERT_EQ(160, probe_hits("straddle"));
+	ASSERT_EQ(160, probe_hits("straddle_next"));
+}
+
+/*
+ * The ret of hard_last() is the last byte of its page; mapped alone, that
+ * page ends the mapping right after the probed instruction.
+ */
+TEST_F(hard, last_insn_of_mapping)
+{
+	int (*f)(int x);
+	unsigned long off;
+	void *map;
+	int i;
+
+	ASSERT_EQ(0, elf_sym_offset(self->exe, "hard_last_ret", &off));
+	ASSERT_EQ(PAGE - 1, off & (PAGE - 1));
+	ASSERT_EQ(0, probe_sym("p", "last_entry", self->exe, "hard_last", NULL));
+	ASSERT_EQ(0, probe_sym("p", "last_ret", self->exe, "hard_last_ret", NULL));
+	f = map_sym_page(self->exe, "hard_last", &map);
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ((char *)map + PAGE - 4, (char *)f);
+	for (i = 0; i < 100; i++)
+		ASSERT_EQ(i + 1, f(i));
+	for (i = 0; i < 50; i++)
+		ASSERT_EQ(i + 1, OPAQUE(&hard_last)(i));
+	ASSERT_EQ(150, probe_hits("last_entry"));
+	ASSERT_EQ(150, probe_hits("last_ret"));
+	munmap(map, PAGE);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "--loop"))
+		return call_mul3(atoi(argv[2]), atoi(argv[3])) ? 1 : 0;
+	if (argc == 3 && !strcmp(argv[1], "--straddle"))
+		return call_straddle(atoi(argv[2])) ? 1 : 0;
+	if (argc == 3 && !strcmp(argv[1], "--rec")) {
+		printf("ret_rec(%d) = %d\n", atoi(argv[2]), OPAQUE(&ret_rec)(atoi(argv[2])));
+		printf("ret_outer(%d) = %d\n", atoi(argv[2]), OPAQUE(&ret_outer)(atoi(argv[2])));
+		return 0;
+	}
+	return test_harness_run(argc, argv);
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Probe targets for uprobes_hard whose exact instructions and placement
+ * matter. Every probed instruction has a global label, which the test turns
+ * into a file offset through the symbol table.
+ */
+
+	.text
+
+/* int hard_mul3(int x): returns 3 * x + 1; position independent. */
+	.globl	hard_mul3
+	.type	hard_mul3, @function
+hard_mul3:
+	leal	1(%rdi,%rdi,2), %eax
+	.globl	hard_mul3_ret
+hard_mul3_ret:
+	ret
+	.size	hard_mul3, . - hard_mul3
+
+/* int hard_fault_load(const int *p): returns *p; faults on a bad p. */
+	.globl	hard_fault_load
+	.type	hard_fault_load, @function
+hard_fault_load:
+	movl	(%rdi), %eax
+	ret
+	.size	hard_fault_load, . - hard_fault_load
+
+/*
+ * int hard_step(int x): an int3 for the tracer to stop at, then a short
+ * straight-line sequence to single-step through. hard_step_probed is the
+ * probed instruction, hard_step_next the one after it. Returns 3 * (x + 8).
+ */
+	.globl	hard_step
+	.type	hard_step, @function
+hard_step:
+	int3
+	.globl	hard_step_body
+hard_step_body:
+	movl	%edi, %eax
+	addl	$3, %eax
+	.globl	hard_step_probed
+hard_step_probed:
+	leal	5(%rax), %eax
+	.globl	hard_step_next
+hard_step_next:
+	imull	$3, %eax, %eax
+	nop
+	ret
+	.globl	hard_step_end
+hard_step_end:
+	.size	hard_step, . - hard_step
+
+/*
+ * hard_page0 is page aligned, in memory and in the file. hard_straddle_insn
+ * starts 2 bytes before the end of that page, so its 10 bytes cross the page
+ * boundary. hard_last_ret is the last byte of the following page, so it is
+ * the last instruction of a one-page mapping of that page.
+ */
+	.balign	4096
+	.globl	hard_page0
+hard_page0:
+	.org	hard_page0 + 4088, 0xcc
+/* long hard_straddle(long x): returns x + 0x1122334455667788. */
+	.globl	hard_straddle
+	.type	hard_straddle, @function
+hard_straddle:
+	movq	%rdi, %rcx
+	.org	hard_page0 + 4094, 0x90
+	.globl	hard_straddle_insn
+hard_straddle_insn:
+	movabsq	$0x1122334455667788, %rax
+	.globl	hard_straddle_add
+hard_straddle_add:
+	addq	%rcx, %rax
+	ret
+	.size	hard_straddle, . - hard_straddle
+
+	.org	hard_page0 + 2 * 4096 - 4, 0xcc
+/* int hard_last(int x): returns x + 1; its ret ends the page. */
+	.globl	hard_last
+	.type	hard_last, @function
+hard_last:
+	leal	1(%rdi), %eax
+	.globl	hard_last_ret
+hard_last_ret:
+	ret
+	.size	hard_last, . - hard_last
+	.globl	hard_page2
+hard_page2:
+
+	.section .note.GNU-stack, "", @progbits
