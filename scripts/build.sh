@@ -5,6 +5,7 @@
 src=$(realpath "${1:-$SRC}") obj=$(realpath -m "${2:-$OBJ}")
 frag=$TOP/config/uprobes.config
 cc=gcc
+export CCACHE_BASEDIR=$BUILD
 command -v ccache >/dev/null && cc="ccache gcc"
 mk() { make -s -C "$src" O="$obj" CC="$cc" HOSTCC="$cc" -j"$JOBS" "$@"; }
 
