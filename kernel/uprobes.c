@@ -67,6 +67,9 @@
 #include <linux/sched/task.h>
 #include <linux/export.h>
 #include <linux/rmap.h>
+#include <linux/memcontrol.h>
+#include <linux/mmu_notifier.h>
+#include <linux/swap.h>
 #include <linux/slab.h>
 #include <linux/rbtree.h>
 #include <linux/refcount.h>
@@ -467,6 +470,71 @@ static int bp_peek_opcode(struct mm_struct *mm, unsigned long vaddr,
 	return 0;
 }
 
+/*
+ * Map a copy of the anonymous page @old_page, with @opcode written at
+ * @vaddr, in place of it.  Writing into @old_page itself would modify code
+ * that other threads of @vma's mm may be executing at this moment, which
+ * the CPUs only tolerate with every one of them serialised.  The copy is
+ * complete before it is mapped, and the old translation is flushed from
+ * every TLB when the page table entry changes, so each thread sees either
+ * the old instruction or the new one, never a mix.
+ */
+static int bp_swap_page(struct vm_area_struct *vma, unsigned long vaddr,
+			struct page *old_page, uprobe_opcode_t opcode)
+{
+	struct folio *old = page_folio(old_page), *new;
+	unsigned long addr = vaddr & PAGE_MASK;
+	struct mm_struct *mm = vma->vm_mm;
+	struct mmu_notifier_range range;
+	spinlock_t *ptl;	/* page table lock of @addr */
+	pte_t *ptep, pte;
+	int ret = 0;
+
+	if (folio_test_large(old))
+		return -EBUSY;
+	new = vma_alloc_folio(GFP_HIGHUSER_MOVABLE, 0, vma, addr, false);
+	if (!new)
+		return -ENOMEM;
+	if (mem_cgroup_charge(new, mm, GFP_KERNEL)) {
+		folio_put(new);
+		return -ENOMEM;
+	}
+	copy_highpage(folio_page(new, 0), old_page);
+	memcpy_to_page(folio_page(new, 0), offset_in_page(vaddr),
+		       (char *)&opcode, UPROBE_SWBP_INSN_SIZE);
+	__folio_mark_uptodate(new);
+
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, mm, addr,
+				addr + PAGE_SIZE);
+	mmu_notifier_invalidate_range_start(&range);
+	ptep = get_locked_pte(mm, addr, &ptl);
+	if (!ptep) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	pte = ptep_get(ptep);
+	if (!pte_present(pte) || pte_page(pte) != old_page) {
+		/* Changed since get_user_pages_remote(): let the caller retry. */
+		ret = -EAGAIN;
+		goto unlock;
+	}
+	folio_add_new_anon_rmap(new, vma, addr, RMAP_EXCLUSIVE);
+	folio_add_lru_vma(new, vma);
+	flush_cache_page(vma, addr, pte_pfn(pte));
+	ptep_clear_flush(vma, addr, ptep);
+	set_pte_at(mm, addr, ptep, mk_pte(folio_page(new, 0), vma->vm_page_prot));
+	folio_remove_rmap_pte(old, old_page, vma);
+	folio_put(old);		/* the page table's reference */
+	new = NULL;		/* the page table's now */
+unlock:
+	pte_unmap_unlock(ptep, ptl);
+out:
+	mmu_notifier_invalidate_range_end(&range);
+	if (new)
+		folio_put(new);
+	return ret;
+}
+
 /**
  * uprobe_write_opcode - write a breakpoint or restore an instruction
  * @auprobe: the probed instruction
@@ -474,11 +542,12 @@ static int bp_peek_opcode(struct mm_struct *mm, unsigned long vaddr,
  * @vaddr: user address of the probed instruction
  * @opcode: UPROBE_SWBP_INSN to install, the original opcode to remove
  *
- * The page is obtained with get_user_pages_remote(FOLL_FORCE | FOLL_WRITE),
- * which breaks COW exactly as ptrace does: the write lands in an anonymous
- * page private to @mm, never in the page cache or a page shared with another
- * mm.  Installing over an existing breakpoint, or restoring where there is
- * no breakpoint, does nothing.  Called with mmap_lock held for writing.
+ * get_user_pages_remote(FOLL_FORCE | FOLL_WRITE) first breaks COW exactly
+ * as ptrace does, so the page is anonymous and private to @mm; then a copy
+ * of it holding @opcode replaces it (bp_swap_page()).  Neither the page
+ * cache nor a page shared with another mm is ever written.  Installing
+ * over an existing breakpoint, or restoring where there is no breakpoint,
+ * does nothing.  Called with mmap_lock held for writing.
  *
  * Return: 0 or a negative errno.
  */
@@ -489,11 +558,10 @@ int uprobe_write_opcode(struct arch_uprobe *auprobe, struct mm_struct *mm,
 	struct vm_area_struct *vma;
 	uprobe_opcode_t cur;
 	struct page *page;
-	void *kaddr;
 	long ret;
 
 	mmap_assert_write_locked(mm);
-
+retry:
 	ret = bp_peek_opcode(mm, vaddr, &cur);
 	if (ret)
 		return ret;
@@ -513,13 +581,11 @@ int uprobe_write_opcode(struct arch_uprobe *auprobe, struct mm_struct *mm,
 		return -EFAULT;
 	}
 
-	kaddr = kmap_local_page(page);
-	copy_to_user_page(vma, page, vaddr, kaddr + offset_in_page(vaddr),
-			  &opcode, UPROBE_SWBP_INSN_SIZE);
-	kunmap_local(kaddr);
-	set_page_dirty_lock(page);
+	ret = bp_swap_page(vma, vaddr, page, opcode);
 	put_page(page);
-	return 0;
+	if (ret == -EAGAIN)
+		goto retry;
+	return ret;
 }
 
 /**

@@ -23,6 +23,11 @@
  * The per-task state (struct arch_uprobe_task) belongs to current->utask and
  * lives from arch_uprobe_pre_xol() to arch_uprobe_post_xol() or
  * arch_uprobe_abort_xol().
+ *
+ * Return probes of 64-bit tasks come back through a trampoline that enters
+ * the kernel with the uretprobe system call instead of a breakpoint: a
+ * syscall round trip is much cheaper than the #BP exception path.  32-bit
+ * tasks keep the core's breakpoint trampoline.
  */
 
 #include <linux/kdebug.h>
@@ -30,6 +35,7 @@
 #include <linux/ptrace.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/syscalls.h>
 #include <linux/uaccess.h>
 #include <linux/uprobes.h>
 
@@ -942,6 +948,113 @@ bool arch_uretprobe_is_alive(struct return_instance *ret, enum rp_check ctx,
 		return regs->sp < ret->stack;
 	return regs->sp <= ret->stack;
 }
+
+#ifdef CONFIG_X86_64
+/*
+ * The 64-bit return trampoline.  A probed function's "ret" lands on its
+ * first byte with the function's results in %rax (and %rdx, which the
+ * system call preserves).  "syscall" itself needs %rax for the number and
+ * overwrites %rcx and %r11 with the return IP and the flags, so these
+ * three go to the user stack first; sys_uretprobe() takes them back.  The
+ * area below the stack pointer is free at this point: the caller's frame
+ * ended where the return address was.  The system call never returns to
+ * the trampoline unless it fails, and then ud2 stops the task.
+ */
+static const u8 uretprobe_syscall_tramp[] = {
+	0x50,					/* push %rax */
+	0x51,					/* push %rcx */
+	0x41, 0x53,				/* push %r11 */
+	0xb8, __NR_uretprobe & 0xff,		/* mov $__NR_uretprobe, %eax */
+	(__NR_uretprobe >> 8) & 0xff, 0x00, 0x00,
+	0x0f, 0x05,				/* syscall */
+	0x0f, 0x0b,				/* ud2 */
+};
+
+/* Where "syscall" leaves the IP: after itself, i.e. before the 2-byte ud2 */
+#define URETPROBE_SYSCALL_NEXT_IP	(sizeof(uretprobe_syscall_tramp) - 2)
+
+/* What the trampoline pushed, as found at the stack pointer of "syscall" */
+struct uretprobe_saved_regs {
+	unsigned long	r11;
+	unsigned long	cx;
+	unsigned long	ax;
+};
+
+/**
+ * arch_uprobe_trampoline - instructions for the return probe trampoline
+ * @psize: set to the size of the returned instructions
+ *
+ * Called by the core when it creates the XOL page of current->mm, so the
+ * mm tells which kind of task will run the trampoline, as it does for
+ * arch_uprobe_analyze_insn().
+ *
+ * Return: the uretprobe system call sequence for a 64-bit mm, otherwise
+ * a lone breakpoint, which the core recognises by its address.
+ */
+void *arch_uprobe_trampoline(unsigned long *psize)
+{
+	static uprobe_opcode_t int3_only = UPROBE_SWBP_INSN;
+
+	if (!is_64bit_mm(current->mm)) {
+		*psize = UPROBE_SWBP_INSN_SIZE;
+		return &int3_only;
+	}
+	*psize = sizeof(uretprobe_syscall_tramp);
+	return (void *)uretprobe_syscall_tramp;
+}
+
+/*
+ * sys_uretprobe - a 64-bit task returned through the trampoline
+ *
+ * Only the "syscall" inside current's trampoline may invoke this; anything
+ * else is treated like an illegal instruction.  The registers the
+ * trampoline saved are put back and popped, so that the return handlers
+ * and uprobe_handle_trampoline() see the state right after the probed
+ * function's "ret"; the latter then points regs->ip at the real return
+ * address.  seccomp lets this call through unfiltered (kernel/seccomp.c),
+ * since a sandboxed task must not die just because it was probed.
+ *
+ * Getting back to user space: do_syscall_64() picks SYSRET only when
+ * regs->cx == regs->ip and regs->r11 == regs->flags, because SYSRET loads
+ * RIP from %rcx and RFLAGS from %r11.  Here regs->ip is the return address
+ * while regs->cx is the caller's %rcx, so almost always IRET is used, which
+ * restores every register from pt_regs.  If the restored values happen to
+ * match, SYSRET loads exactly the same state.  Both paths take %rsp from
+ * pt_regs, so the popped stack pointer is honoured either way.
+ *
+ * The return value is the probed function's %rax, which the syscall exit
+ * stores in regs->ax.  It may look like -ERESTARTSYS and the like, so
+ * regs->orig_ax is cleared, as rt_sigreturn does: otherwise a pending
+ * signal would "restart" this call by moving regs->ip back two bytes from
+ * the real return address.
+ */
+SYSCALL_DEFINE0(uretprobe)
+{
+	struct pt_regs *regs = task_pt_regs(current);
+	unsigned long tramp = uprobe_get_trampoline_vaddr();
+	struct uretprobe_saved_regs saved;
+
+	if (tramp == UPROBE_NO_TRAMPOLINE_VADDR || !is_64bit_mm(current->mm) ||
+	    regs->ip != tramp + URETPROBE_SYSCALL_NEXT_IP) {
+		force_sig(SIGILL);
+		return -1;
+	}
+	if (copy_from_user(&saved, (void __user *)regs->sp, sizeof(saved))) {
+		force_sig(SIGSEGV);
+		return -EFAULT;
+	}
+
+	regs->r11 = saved.r11;
+	regs->cx = saved.cx;
+	regs->ax = saved.ax;
+	regs->sp += sizeof(saved);
+	regs->orig_ax = -1;
+
+	uprobe_handle_trampoline(regs);
+	/* as with the breakpoint trampoline, what the handlers left stays */
+	return regs->ax;
+}
+#endif /* CONFIG_X86_64 */
 
 #ifdef CONFIG_UPROBES_KUNIT_TEST
 #include "uprobes_test.c"
