@@ -883,55 +883,46 @@ static int uev_handle_hit(struct trace_uprobe *up, struct pt_regs *regs,
 	return 0;
 }
 
-static int uev_entry_handler(struct uprobe_consumer *uc, struct pt_regs *regs)
+/*
+ * Handle a hit of @up at @func (the probed address; for a return probe the
+ * function's).  While it runs, current->utask->vaddr points to a
+ * uprobe_dispatch_data instead: @+FOFFS fetches and BPF's
+ * bpf_get_func_ip() read both the probe and the address from there.
+ */
+static int uev_dispatch(struct trace_uprobe *up, struct pt_regs *regs,
+			unsigned long func, unsigned long ret_ip)
 {
-	struct trace_uprobe *up = container_of(uc, struct trace_uprobe,
-					       cons);
 	struct uprobe_task *utask = current->utask;
-	struct uprobe_dispatch_data udd;
-	unsigned long bp_addr;
+	struct uprobe_dispatch_data udd = { .tu = up, .bp_addr = func };
 	int ret;
 
-	if (WARN_ON_ONCE(!utask))
-		return 0;
-
-	/*
-	 * utask->vaddr is the probed address. While we run, point it to
-	 * udd instead: @+FOFFS fetches and BPF's bpf_get_func_ip() read
-	 * both the probe and the address from there.
-	 */
-	bp_addr = utask->vaddr;
-	udd.tu = up;
-	udd.bp_addr = bp_addr;
 	utask->vaddr = (unsigned long)&udd;
-
-	ret = uev_handle_hit(up, regs, bp_addr, 0);
-
-	utask->vaddr = bp_addr;
+	ret = uev_handle_hit(up, regs, func, ret_ip);
+	utask->vaddr = func;
 	return ret;
+}
+
+static int uev_entry_handler(struct uprobe_consumer *uc, struct pt_regs *regs)
+{
+	struct trace_uprobe *up = container_of(uc, struct trace_uprobe, cons);
+
+	if (WARN_ON_ONCE(!current->utask))
+		return 0;
+	return uev_dispatch(up, regs, current->utask->vaddr, 0);
 }
 
 static int uev_return_handler(struct uprobe_consumer *uc,
 			      unsigned long func, struct pt_regs *regs)
 {
-	struct trace_uprobe *up = container_of(uc, struct trace_uprobe,
-					       cons);
-	struct uprobe_task *utask = current->utask;
-	struct uprobe_dispatch_data udd;
+	struct trace_uprobe *up = container_of(uc, struct trace_uprobe, cons);
 	unsigned long saved;
 
-	if (WARN_ON_ONCE(!utask))
+	if (WARN_ON_ONCE(!current->utask))
 		return 0;
-
-	/* As above; the probed address of a return probe is the function */
-	saved = utask->vaddr;
-	udd.tu = up;
-	udd.bp_addr = func;
-	utask->vaddr = (unsigned long)&udd;
-
-	uev_handle_hit(up, regs, func, instruction_pointer(regs));
-
-	utask->vaddr = saved;
+	/* Return handlers run outside a hit: keep whatever vaddr held. */
+	saved = current->utask->vaddr;
+	uev_dispatch(up, regs, func, instruction_pointer(regs));
+	current->utask->vaddr = saved;
 	return 0;
 }
 

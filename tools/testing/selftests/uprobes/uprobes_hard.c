@@ -16,7 +16,6 @@
  * hard_straddle() N times: the programs run after exec. "--rec N" prints
  * ret_rec(N) and ret_outer(N), for trying return probes by hand.
  */
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -40,10 +39,12 @@
 
 #include "../kselftest_harness.h"
 #include "uprobes_hard_targets.h"
+#include "uprobes_util.h"
 
-#define TRACEFS		"/sys/kernel/tracing"
 #define GROUP		"uprobes_hard"
 #define PAGE		4096UL
+
+const char *const probe_group = GROUP;
 
 /* Hide a value from the optimiser so calls cannot be inlined or cloned. */
 #define OPAQUE(x) ({ __typeof__(x) __v = (x); asm volatile("" : "+r"(__v)); __v; })
@@ -105,304 +106,19 @@ int lj_rec(int n, int jump)
 	return f(n - 1, jump) + 1;
 }
 
-/* ---- tracefs helpers ---- */
-
-static int write_file(const char *path, const char *s, int flags)
-{
-	ssize_t len = strlen(s), ret;
-	int fd = open(path, O_WRONLY | flags);
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, s, len);
-	if (ret < 0)
-		ret = -errno;
-	close(fd);
-	if (ret < 0)
-		return ret;
-	return ret == len ? 0 : -EIO;
-}
-
-/* Reads a whole file into a NUL-terminated malloc'd buffer. */
-static char *read_all(const char *path, size_t *lenp)
-{
-	size_t len = 0, size = 65536;
-	char *buf = malloc(size + 1);
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0 || !buf)
-		goto fail;
-	for (;;) {
-		if (len == size) {
-			char *nbuf = realloc(buf, size * 2 + 1);
-
-			if (!nbuf)
-				goto fail;
-			buf = nbuf;
-			size *= 2;
-		}
-		n = read(fd, buf + len, size - len);
-		if (n < 0)
-			goto fail;
-		if (n == 0)
-			break;
-		len += n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	if (lenp)
-		*lenp = len;
-	return buf;
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return NULL;
-}
-
-static int probe_enable(const char *name, int on)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), TRACEFS "/events/%s/%s/enable", GROUP, name);
-	return write_file(path, on ? "1\n" : "0\n", O_TRUNC);
-}
-
-static int probe_del(const char *name)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "-:%s/%s\n", GROUP, name);
-	return write_file(TRACEFS "/uprobe_events", cmd, O_APPEND);
-}
-
-/* Hit count of GROUP/name from uprobe_profile, or -1 if it is not listed. */
-static long probe_hits(const char *name)
-{
-	char *buf = read_all(TRACEFS "/uprobe_profile", NULL);
-	char file[PATH_MAX], event[256], *line, *save = NULL;
-	long hits = -1;
-	unsigned long n;
-
-	if (!buf)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		const char *ev;
-
-		if (sscanf(line, "%4095s %255s %lu", file, event, &n) != 3)
-			continue;
-		ev = strchr(event, '/');
-		ev = ev ? ev + 1 : event;
-		if (!strcmp(ev, name)) {
-			hits = n;
-			break;
-		}
-	}
-	free(buf);
-	return hits;
-}
-
-/* Disables and removes every probe of GROUP, then empties the trace buffer. */
-static void probes_clear_all(void)
-{
-	char *buf = read_all(TRACEFS "/uprobe_events", NULL);
-	char prefix[64], *line, *save = NULL;
-	size_t plen;
-
-	write_file(TRACEFS "/events/" GROUP "/enable", "0\n", O_TRUNC);
-	if (buf) {
-		plen = snprintf(prefix, sizeof(prefix), "%s/", GROUP);
-		for (line = strtok_r(buf, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			char *ev = strchr(line, ':'), *end;
-
-			if (!ev || strncmp(ev + 1, prefix, plen))
-				continue;
-			ev += 1 + plen;
-			end = strchr(ev, ' ');
-			if (end)
-				*end = '\0';
-			probe_enable(ev, 0);
-			probe_del(ev);
-		}
-		free(buf);
-	}
-	write_file(TRACEFS "/trace", "", O_TRUNC);
-}
-
-/* ---- ELF: file offset of a symbol, for ELF64 and ELF32 files ---- */
-
-struct sym_query {
-	const char *sym;
-	unsigned long value;	/* st_value */
-	bool found;
-};
-
-static void sym_scan64(const void *map, size_t size, struct sym_query *q)
-{
-	const Elf64_Ehdr *eh = map;
-	const Elf64_Shdr *sh = map + eh->e_shoff;
-	int i;
-
-	for (i = 0; i < eh->e_shnum && !q->found; i++) {
-		const Elf64_Sym *syms = map + sh[i].sh_offset;
-		const Elf64_Shdr *strsh = &sh[sh[i].sh_link];
-		unsigned long j;
-
-		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum ||
-		    sh[i].sh_offset + sh[i].sh_size > size ||
-		    strsh->sh_offset + strsh->sh_size > size)
-			continue;
-		for (j = 0; j < sh[i].sh_size / sizeof(*syms); j++) {
-			if (syms[j].st_shndx == SHN_UNDEF || syms[j].st_name >= strsh->sh_size ||
-			    strcmp((const char *)map + strsh->sh_offset + syms[j].st_name, q->sym))
-				continue;
-			q->value = syms[j].st_value;
-			q->found = true;
-			break;
-		}
-	}
-}
-
-static void sym_scan32(const void *map, size_t size, struct sym_query *q)
-{
-	const Elf32_Ehdr *eh = map;
-	const Elf32_Shdr *sh = map + eh->e_shoff;
-	int i;
-
-	for (i = 0; i < eh->e_shnum && !q->found; i++) {
-		const Elf32_Sym *syms = map + sh[i].sh_offset;
-		const Elf32_Shdr *strsh = &sh[sh[i].sh_link];
-		unsigned long j;
-
-		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum ||
-		    sh[i].sh_offset + sh[i].sh_size > size ||
-		    strsh->sh_offset + strsh->sh_size > size)
-			continue;
-		for (j = 0; j < sh[i].sh_size / sizeof(*syms); j++) {
-			if (syms[j].st_shndx == SHN_UNDEF || syms[j].st_name >= strsh->sh_size ||
-			    strcmp((const char *)map + strsh->sh_offset + syms[j].st_name, q->sym))
-				continue;
-			q->value = syms[j].st_value;
-			q->found = true;
-			break;
-		}
-	}
-}
-
-/* Virtual address to file offset through the PT_LOAD segment holding it. */
-static int vaddr_to_off(const void *map, bool is64, unsigned long va, unsigned long *offp)
-{
-	int i;
-
-	if (is64) {
-		const Elf64_Ehdr *eh = map;
-		const Elf64_Phdr *ph = map + eh->e_phoff;
-
-		for (i = 0; i < eh->e_phnum; i++) {
-			if (ph[i].p_type != PT_LOAD || va < ph[i].p_vaddr ||
-			    va >= ph[i].p_vaddr + ph[i].p_filesz)
-				continue;
-			*offp = va - ph[i].p_vaddr + ph[i].p_offset;
-			return 0;
-		}
-	} else {
-		const Elf32_Ehdr *eh = map;
-		const Elf32_Phdr *ph = map + eh->e_phoff;
-
-		for (i = 0; i < eh->e_phnum; i++) {
-			if (ph[i].p_type != PT_LOAD || va < ph[i].p_vaddr ||
-			    va >= ph[i].p_vaddr + ph[i].p_filesz)
-				continue;
-			*offp = va - ph[i].p_vaddr + ph[i].p_offset;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-/* File offset of sym in path's .symtab (an ELF64 or an ELF32 file). */
-static int elf_sym_offset(const char *path, const char *sym, unsigned long *offp)
-{
-	struct sym_query q = { .sym = sym };
-	const unsigned char *ident;
-	struct stat st;
-	bool is64;
-	void *map;
-	int fd, ret = -ENOENT;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
-		close(fd);
-		return -EINVAL;
-	}
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
-		return -errno;
-	ident = map;
-	if (memcmp(ident, ELFMAG, SELFMAG)) {
-		ret = -EINVAL;
-		goto out;
-	}
-	is64 = ident[EI_CLASS] == ELFCLASS64;
-	if (is64) {
-		const Elf64_Ehdr *eh = map;
-
-		if (eh->e_shoff + (unsigned long)eh->e_shnum * sizeof(Elf64_Shdr) >
-		    (unsigned long)st.st_size)
-			goto out;
-		sym_scan64(map, st.st_size, &q);
-	} else {
-		const Elf32_Ehdr *eh = map;
-
-		if (eh->e_shoff + (unsigned long)eh->e_shnum * sizeof(Elf32_Shdr) >
-		    (unsigned long)st.st_size)
-			goto out;
-		sym_scan32(map, st.st_size, &q);
-	}
-	if (q.found)
-		ret = vaddr_to_off(map, is64, q.value, offp);
-out:
-	munmap(map, st.st_size);
-	return ret;
-}
-
 /* ---- probes ---- */
 
 /* Adds ("p" or "r") and enables GROUP/name on sym of path; 0 if it has no hits yet. */
 static int probe_sym(const char *type, const char *name, const char *path, const char *sym,
 		     const char *args)
 {
-	char cmd[PATH_MAX + 512];
 	unsigned long off;
 	int ret;
 
 	ret = elf_sym_offset(path, sym, &off);
 	if (ret)
 		return ret;
-	snprintf(cmd, sizeof(cmd), "%s:%s/%s %s:0x%lx %s\n", type, GROUP, name, path, off,
-		 args ? args : "");
-	ret = write_file(TRACEFS "/uprobe_events", cmd, O_APPEND);
-	if (!ret)
-		ret = probe_enable(name, 1);
-	if (!ret && probe_hits(name) != 0)
-		ret = -EBADE;
-	return ret;
-}
-
-/* Returns the value after " key=" in line (NULL if absent). */
-static const char *field(const char *line, const char *key)
-{
-	char k[32];
-	const char *p;
-
-	snprintf(k, sizeof(k), " %s=", key);
-	p = strstr(line, k);
-	return p ? p + strlen(k) : NULL;
+	return probe_add_enable(type, name, path, off, args);
 }
 
 /*
@@ -447,16 +163,6 @@ static int pin_cpu0(void)
 	CPU_ZERO(&set);
 	CPU_SET(0, &set);
 	return sched_setaffinity(0, sizeof(set), &set);
-}
-
-static int self_exe(char *buf, size_t size)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
-
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
 }
 
 /* Maps the file page of exe holding sym; returns sym's address in it. */

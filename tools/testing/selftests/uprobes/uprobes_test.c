@@ -11,7 +11,6 @@
  * output is compared with and without probes: "--loop N BASE" calls the
  * target N times, "--output" prints a deterministic report.
  */
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,9 +26,9 @@
 
 #include "../kselftest_harness.h"
 #include "uprobes_targets.h"
+#include "uprobes_util.h"
 
-#define TRACEFS		"/sys/kernel/tracing"
-#define GROUP		"uprobes_test"
+const char *const probe_group = "uprobes_test";
 
 /* Hide a value from the optimiser so calls cannot be inlined or cloned. */
 #define OPAQUE(x) ({ __typeof__(x) __v = (x); asm volatile("" : "+r"(__v)); __v; })
@@ -82,254 +81,6 @@ static int call_rip(int i)
 	return got != want || rip_out != i || rip_addr != (unsigned long)&rip_var;
 }
 
-/* ---- tracefs helpers ---- */
-
-static int write_file(const char *path, const char *s, int flags)
-{
-	ssize_t len = strlen(s), ret;
-	int fd = open(path, O_WRONLY | flags);
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, s, len);
-	if (ret < 0)
-		ret = -errno;
-	close(fd);
-	if (ret < 0)
-		return ret;
-	return ret == len ? 0 : -EIO;
-}
-
-/* Reads a whole file into a NUL-terminated malloc'd buffer. */
-static char *read_all(const char *path, size_t *lenp)
-{
-	size_t len = 0, size = 65536;
-	char *buf = malloc(size + 1);
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0 || !buf)
-		goto fail;
-	for (;;) {
-		if (len == size) {
-			char *nbuf = realloc(buf, size * 2 + 1);
-
-			if (!nbuf)
-				goto fail;
-			buf = nbuf;
-			size *= 2;
-		}
-		n = read(fd, buf + len, size - len);
-		if (n < 0)
-			goto fail;
-		if (n == 0)
-			break;
-		len += n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	if (lenp)
-		*lenp = len;
-	return buf;
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	return NULL;
-}
-
-static int probe_add(const char *name, const char *path, unsigned long off, const char *args)
-{
-	char cmd[PATH_MAX + 512];
-
-	snprintf(cmd, sizeof(cmd), "p:%s/%s %s:0x%lx %s\n", GROUP, name, path, off,
-		 args ? args : "");
-	return write_file(TRACEFS "/uprobe_events", cmd, O_APPEND);
-}
-
-static int probe_enable(const char *name, int on)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), TRACEFS "/events/%s/%s/enable", GROUP, name);
-	return write_file(path, on ? "1\n" : "0\n", O_TRUNC);
-}
-
-static int probe_del(const char *name)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "-:%s/%s\n", GROUP, name);
-	return write_file(TRACEFS "/uprobe_events", cmd, O_APPEND);
-}
-
-static int trace_clear(void)
-{
-	return write_file(TRACEFS "/trace", "", O_TRUNC);
-}
-
-/* Is GROUP/name listed in uprobe_events? */
-static bool probe_listed(const char *name)
-{
-	char *buf = read_all(TRACEFS "/uprobe_events", NULL);
-	char key[256];
-	bool found;
-
-	if (!buf)
-		return false;
-	snprintf(key, sizeof(key), ":%s/%s ", GROUP, name);
-	found = strstr(buf, key);
-	free(buf);
-	return found;
-}
-
-/* Hit count of GROUP/name from uprobe_profile, or -1 if it is not listed. */
-static long probe_hits(const char *name)
-{
-	char *buf = read_all(TRACEFS "/uprobe_profile", NULL);
-	char file[PATH_MAX], event[256], *line, *save = NULL;
-	long hits = -1;
-	unsigned long n;
-
-	if (!buf)
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		const char *ev;
-
-		if (sscanf(line, "%4095s %255s %lu", file, event, &n) != 3)
-			continue;
-		ev = strchr(event, '/');
-		ev = ev ? ev + 1 : event;
-		if (!strcmp(ev, name)) {
-			hits = n;
-			break;
-		}
-	}
-	free(buf);
-	return hits;
-}
-
-/* Disables and removes every probe of GROUP, then empties the trace buffer. */
-static void probes_clear_all(void)
-{
-	char *buf = read_all(TRACEFS "/uprobe_events", NULL);
-	char prefix[64], *line, *save = NULL;
-	size_t plen;
-
-	write_file(TRACEFS "/events/" GROUP "/enable", "0\n", O_TRUNC);
-	if (buf) {
-		plen = snprintf(prefix, sizeof(prefix), "%s/", GROUP);
-		for (line = strtok_r(buf, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			char *ev = strchr(line, ':'), *end;
-
-			if (!ev || strncmp(ev + 1, prefix, plen))
-				continue;
-			ev += 1 + plen;
-			end = strchr(ev, ' ');
-			if (end)
-				*end = '\0';
-			probe_enable(ev, 0);
-			probe_del(ev);
-		}
-		free(buf);
-	}
-	trace_clear();
-}
-
-/* ---- ELF: file offset of a symbol ---- */
-
-/*
- * Looks sym up in path's .symtab, then .dynsym, and converts its virtual
- * address to a file offset through the PT_LOAD segment holding it. Stores
- * the symbol's st_value in *valuep if valuep is not NULL.
- */
-static int elf_sym_offset(const char *path, const char *sym, unsigned long *offp,
-			  unsigned long *valuep)
-{
-	const Elf64_Ehdr *eh;
-	const Elf64_Shdr *sh;
-	const Elf64_Phdr *ph;
-	unsigned long value = 0;
-	bool found = false;
-	struct stat st;
-	int fd, i, pass;
-	void *map;
-	int ret = -ENOENT;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(*eh)) {
-		close(fd);
-		return -EINVAL;
-	}
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
-		return -errno;
-	eh = map;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_shoff + (unsigned long)eh->e_shnum * sizeof(*sh) > (unsigned long)st.st_size ||
-	    eh->e_phoff + (unsigned long)eh->e_phnum * sizeof(*ph) > (unsigned long)st.st_size) {
-		ret = -EINVAL;
-		goto out;
-	}
-	sh = map + eh->e_shoff;
-	ph = map + eh->e_phoff;
-
-	for (pass = 0; pass < 2 && !found; pass++) {
-		unsigned int type = pass ? SHT_DYNSYM : SHT_SYMTAB;
-
-		for (i = 0; i < eh->e_shnum && !found; i++) {
-			const Elf64_Sym *syms;
-			const char *strs;
-			unsigned long j, nsyms;
-
-			if (sh[i].sh_type != type || sh[i].sh_link >= eh->e_shnum ||
-			    sh[i].sh_offset + sh[i].sh_size > (unsigned long)st.st_size)
-				continue;
-			syms = map + sh[i].sh_offset;
-			nsyms = sh[i].sh_size / sizeof(*syms);
-			strs = map + sh[sh[i].sh_link].sh_offset;
-			for (j = 0; j < nsyms; j++) {
-				if (syms[j].st_shndx == SHN_UNDEF ||
-				    syms[j].st_name >= sh[sh[i].sh_link].sh_size ||
-				    strcmp(strs + syms[j].st_name, sym))
-					continue;
-				value = syms[j].st_value;
-				found = true;
-				break;
-			}
-		}
-	}
-	if (!found)
-		goto out;
-	for (i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type != PT_LOAD || value < ph[i].p_vaddr ||
-		    value >= ph[i].p_vaddr + ph[i].p_filesz)
-			continue;
-		*offp = value - ph[i].p_vaddr + ph[i].p_offset;
-		if (valuep)
-			*valuep = value;
-		ret = 0;
-		break;
-	}
-out:
-	munmap(map, st.st_size);
-	return ret;
-}
-
-static int self_exe(char *buf, size_t size)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
-
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
-}
-
 /* Runs this binary with argv[1..] = args, stdout into out; returns wait status. */
 static int run_self(const char *exe, const char * const args[], char *out, size_t outsize,
 		    size_t *outlen)
@@ -377,7 +128,7 @@ FIXTURE_SETUP(uprobes)
 		SKIP(return, "no " TRACEFS "/uprobe_events (CONFIG_UPROBE_EVENTS)");
 	probes_clear_all();
 	ASSERT_EQ(0, self_exe(self->exe, sizeof(self->exe)));
-	ASSERT_EQ(0, elf_sym_offset(self->exe, "uprobe_target", &self->off_target, NULL));
+	ASSERT_EQ(0, elf_sym_offset(self->exe, "uprobe_target", &self->off_target));
 }
 
 /* In the parent, so probes go away even if the test process crashes. */
@@ -389,13 +140,7 @@ FIXTURE_TEARDOWN_PARENT(uprobes)
 /* Adds and enables a probe on the test binary; 0 if it starts with no hits. */
 static int add_probe(const char *exe, const char *name, unsigned long off, const char *args)
 {
-	int ret = probe_add(name, exe, off, args);
-
-	if (!ret)
-		ret = probe_enable(name, 1);
-	if (!ret && probe_hits(name) != 0)
-		ret = -EBADE;
-	return ret;
+	return probe_add_enable("p", name, exe, off, args);
 }
 
 /*
@@ -614,7 +359,7 @@ TEST_F(uprobes, libc_function)
 	int i;
 
 	ASSERT_EQ(0, find_libc(libc, sizeof(libc)));
-	ASSERT_EQ(0, elf_sym_offset(libc, "l64a", &off, NULL));
+	ASSERT_EQ(0, elf_sym_offset(libc, "l64a", &off));
 	/* Cross-check the symbol table against where l64a really is mapped from. */
 	ASSERT_EQ(0, maps_file_offset((unsigned long)fn, &mapped_off));
 	ASSERT_EQ(off, mapped_off);
@@ -622,7 +367,7 @@ TEST_F(uprobes, libc_function)
 		snprintf(want[i], sizeof(want[i]), "%s", fn(100000 + i));
 
 	ASSERT_EQ(0, prctl(PR_SET_NAME, "upr_libc_test"));
-	ASSERT_EQ(0, probe_add("libc", libc, off, "v=%di:s64 comm=$comm"));
+	ASSERT_EQ(0, probe_add("p", "libc", libc, off, "v=%di:s64 comm=$comm"));
 	ASSERT_EQ(0, probe_enable("libc", 1));
 	for (i = 0; i < 200; i++)
 		ASSERT_STREQ(want[i], fn(100000 + i));
@@ -642,7 +387,7 @@ TEST_F(uprobes, rip_relative)
 	int i, bad = 0;
 
 	for (i = 0; i < 5; i++) {
-		ASSERT_EQ(0, elf_sym_offset(self->exe, rip_insns[i], &off, NULL));
+		ASSERT_EQ(0, elf_sym_offset(self->exe, rip_insns[i], &off));
 		ASSERT_EQ(0, add_probe(self->exe, rip_insns[i], off, NULL));
 	}
 	for (i = 0; i < 200; i++)
@@ -668,10 +413,10 @@ TEST_F(uprobes, output_identical)
 
 	ASSERT_EQ(0, add_probe(self->exe, "out_target", self->off_target, NULL));
 	for (i = 0; i < 5; i++) {
-		ASSERT_EQ(0, elf_sym_offset(self->exe, rip_insns[i], &off, NULL));
+		ASSERT_EQ(0, elf_sym_offset(self->exe, rip_insns[i], &off));
 		ASSERT_EQ(0, add_probe(self->exe, rip_insns[i], off, NULL));
 	}
-	ASSERT_EQ(0, elf_sym_offset(self->exe, "args_target", &off, NULL));
+	ASSERT_EQ(0, elf_sym_offset(self->exe, "args_target", &off));
 	ASSERT_EQ(0, add_probe(self->exe, "out_args", off, "s=+0(%si):string"));
 
 	status = run_self(self->exe, args, probed, sizeof(probed), &probed_len);
@@ -702,7 +447,7 @@ TEST_F(uprobes, file_unchanged)
 	ASSERT_NE(NULL, before);
 	ASSERT_EQ(0, add_probe(self->exe, "file_target", self->off_target, NULL));
 	for (i = 0; i < 5; i++) {
-		ASSERT_EQ(0, elf_sym_offset(self->exe, rip_insns[i], &off, NULL));
+		ASSERT_EQ(0, elf_sym_offset(self->exe, rip_insns[i], &off));
 		ASSERT_EQ(0, add_probe(self->exe, rip_insns[i], off, NULL));
 	}
 
@@ -825,7 +570,7 @@ TEST_F_TIMEOUT(uprobes, unregister_while_hitting, 120)
 		ASSERT_EQ(0, pthread_create(&tids[i], NULL, thread_spin, &args[i]));
 	}
 	for (round = 0; round < 3; round++) {
-		ASSERT_EQ(0, probe_add("spin", self->exe, self->off_target, NULL));
+		ASSERT_EQ(0, probe_add("p", "spin", self->exe, self->off_target, NULL));
 		ASSERT_EQ(0, probe_enable("spin", 1));
 		ASSERT_TRUE(wait_hits("spin", 200));
 		ASSERT_EQ(0, probe_enable("spin", 0));
@@ -841,17 +586,6 @@ TEST_F_TIMEOUT(uprobes, unregister_while_hitting, 120)
 		EXPECT_EQ(0, args[i].bad);
 		EXPECT_LT(0, args[i].calls);
 	}
-}
-
-/* Returns the value after " key=" in line (NULL if absent). */
-static const char *field(const char *line, const char *key)
-{
-	char k[32];
-	const char *p;
-
-	snprintf(k, sizeof(k), " %s=", key);
-	p = strstr(line, k);
-	return p ? p + strlen(k) : NULL;
 }
 
 /*
@@ -873,7 +607,7 @@ TEST_F(uprobes, fetch_args)
 	char *buf, *line, *save = NULL, key[64];
 	int i, n = 0;
 
-	ASSERT_EQ(0, elf_sym_offset(self->exe, "args_target", &off, NULL));
+	ASSERT_EQ(0, elf_sym_offset(self->exe, "args_target", &off));
 	ASSERT_EQ(0, add_probe(self->exe, "args", off, spec));
 	ASSERT_EQ(0, prctl(PR_SET_NAME, "upr_args_comm"));
 	for (i = 0; i < 3; i++) {
