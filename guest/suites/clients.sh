@@ -195,6 +195,18 @@ cl_bpftrace_retval() {
 	[ "$(grep '^rv=' $cl/bt-ret.txt)" = "$cl_expected_rvs" ]
 }
 
+# caller_fn's return address points to the return trampoline while
+# target_add runs: the unwinder must show main there, not the trampoline.
+cl_bpftrace_ustack_tramp() {
+	local t=$cl/clients_target
+	cl_bpftrace bt-ustack-ret "uretprobe:$t:caller_fn { @r = count(); }
+		uprobe:$t:target_add { printf(\"%s\\n\", ustack); }" \
+		"$t run 1 1500" || return 1
+	grep -q 'caller_fn' $cl/bt-ustack-ret.txt &&
+		grep -q 'main' $cl/bt-ustack-ret.txt &&
+		! grep -q 'uprobes' $cl/bt-ustack-ret.txt
+}
+
 cl_bpftrace_ustack() {
 	local t=$cl/clients_target
 	cl_bpftrace bt-ustack "uprobe:$t:target_add { printf(\"%s\\n\", ustack); }" \
@@ -278,6 +290,8 @@ cl_bpftrace_count
 result clients/bpftrace-uprobe-count $? "@n is not exactly 7"
 cl_bpftrace_retval
 result clients/bpftrace-uretprobe-retval $? "retvals not 5 15 27 35 44"
+cl_bpftrace_ustack_tramp
+result clients/bpftrace-ustack-trampoline $? "ustack through a return trampoline lacks caller_fn/main"
 cl_bpftrace_ustack
 result clients/bpftrace-ustack $? "ustack lacks target_add/caller_fn/main"
 cl_bpftrace_usdt
