@@ -42,6 +42,7 @@
 #include <asm/debugreg.h>
 #include <asm/insn.h>
 #include <asm/shstk.h>
+#include <asm/text-patching.h>
 
 /*
  * Written to thread.trap_nr while an instruction is being stepped out of
@@ -135,46 +136,6 @@ static int uprobe_fix_call(struct pt_regs *regs, unsigned long retaddr)
 	return 0;
 }
 
-/* Condition code @cc (low nibble of Jcc/SETcc/CMOVcc) evaluated on @flags */
-static bool uprobe_cond_true(unsigned long flags, u8 cc)
-{
-	bool of = flags & X86_EFLAGS_OF;
-	bool sf = flags & X86_EFLAGS_SF;
-	bool zf = flags & X86_EFLAGS_ZF;
-	bool cf = flags & X86_EFLAGS_CF;
-	bool pf = flags & X86_EFLAGS_PF;
-	bool res;
-
-	switch ((cc >> 1) & 7) {
-	case 0:					/* jo / jno */
-		res = of;
-		break;
-	case 1:					/* jb / jae */
-		res = cf;
-		break;
-	case 2:					/* je / jne */
-		res = zf;
-		break;
-	case 3:					/* jbe / ja */
-		res = cf || zf;
-		break;
-	case 4:					/* js / jns */
-		res = sf;
-		break;
-	case 5:					/* jp / jnp */
-		res = pf;
-		break;
-	case 6:					/* jl / jge */
-		res = sf != of;
-		break;
-	default:				/* jle / jg */
-		res = zf || sf != of;
-		break;
-	}
-	/* Odd condition codes are the negation of the even one below them */
-	return res != (cc & 1);
-}
-
 /*
  * LOOPNE/LOOPE/LOOP decrement the count register (without touching the
  * flags) and branch while it is non-zero; JCXZ only tests it.  Prefix 0x67
@@ -234,8 +195,10 @@ static bool branch_emulate(struct arch_uprobe *aup, struct pt_regs *regs)
 		taken = uprobe_loop_taken(regs, opc1);
 		break;
 	default:
-		taken = uprobe_cond_true(regs->flags, opc1);
-		break;
+		/* Jcc: the kernel's own int3 emulation evaluates the condition. */
+		int3_emulate_jcc(regs, opc1 & 0xf, next_ip, (long)aup->branch.offs);
+		regs->ip &= mask;
+		return true;
 	}
 	regs->ip = taken ? target : next_ip;
 	return true;

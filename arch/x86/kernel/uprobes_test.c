@@ -415,9 +415,16 @@ static void uprobe_test_conditions(struct kunit *test)
 			if (combo & BIT(i))
 				fl |= bits[i];
 		}
-		for (cc = 0; cc < 16; cc++)
-			KUNIT_EXPECT_EQ_MSG(test, uprobe_cond_true(fl, cc), ut_ref_cond(fl, cc),
+		for (cc = 0; cc < 16; cc++) {
+			struct arch_uprobe aup = { .insn = { 0x70 | cc, 0x10 } };
+			struct pt_regs regs = { .cs = __USER_CS, .ip = 0x401000, .flags = fl };
+
+			KUNIT_ASSERT_EQ(test, uprobe_analyze(&aup, true), 0);
+			KUNIT_EXPECT_TRUE(test, aup.ops->emulate(&aup, &regs));
+			KUNIT_EXPECT_EQ_MSG(test, regs.ip,
+					    ut_ref_cond(fl, cc) ? 0x401012UL : 0x401002UL,
 					    "cc %x flags %lx", cc, fl);
+		}
 	}
 }
 
