@@ -16,8 +16,13 @@
  *   owns one reference; uprobe_register() hands one to its caller, which
  *   gives it back in uprobe_unregister_nosync(); a task that hit the probe
  *   holds one while it single-steps, and one per pending return instance.
- *   The probe pins its inode (igrab), so the inode pointer in the key can
- *   not be reused while the probe exists.
+ *   The probe does not pin its inode: the callers of uprobe_register()
+ *   keep it alive until they unregister (trace_uprobe and BPF hold the
+ *   file's path), and a hit comes from a vma whose file pins it.  Only a
+ *   probe left without consumers because a breakpoint could not be
+ *   removed pins the inode, until a retry removes the breakpoint
+ *   (probe_retry_removal()); so the key can not be reused while the probe
+ *   is in the tree, and umount is not held off by probes that are gone.
  *
  * - struct uprobe_consumer belongs to the caller.  Consumer lists are
  *   modified with list_add_rcu()/list_del_rcu() under the probe's
@@ -46,10 +51,12 @@
  *				path hold it for reading only long enough to
  *				take a reference, so they never sleep under it.
  *
- * Breakpoints are written with get_user_pages_remote(FOLL_FORCE|FOLL_WRITE)
- * like ptrace's POKETEXT: that breaks COW and gives the mm its own anonymous
- * copy of the page; the page cache and shared mappings are never written.
- * Forked children inherit these private pages through fork's page copy.
+ * A breakpoint goes in by mapping an anonymous copy of the page, with the
+ * breakpoint written in the copy, in place of the page cache page (or of
+ * the mm's own copy); removing the last breakpoint of a page maps the page
+ * cache page again (uprobe_write_opcode()).  The page cache and shared
+ * mappings are never written.  Forked children inherit the private pages
+ * through fork's page copy.
  */
 
 #define pr_fmt(fmt) "uprobes: " fmt
@@ -96,7 +103,10 @@ struct uprobe {
 	/* guards cons_head against register/unregister/apply */
 	struct rw_semaphore	cons_rwsem;
 	struct list_head	cons_head;	/* of uprobe_consumer::cons_node */
-	struct inode		*host;		/* igrab()ed file inode */
+	struct inode		*host;		/* see "Objects and lifetime" */
+	/* retries a removal that failed; pins @host meanwhile */
+	struct delayed_work	retry_work;
+	bool			retry_pinned;	/* under cons_rwsem */
 	loff_t			file_off;	/* of the probed instruction */
 	loff_t			ctr_off;	/* USDT semaphore, 0 if none */
 	/* one-time fetch and arch analysis of the instruction */
@@ -206,7 +216,6 @@ static void probe_drop(struct uprobe *probe)
 		return;
 	/* The tree's reference is gone, so nobody can find it any more. */
 	WARN_ON_ONCE(!RB_EMPTY_NODE(&probe->node));
-	iput(probe->host);
 	kfree(probe);
 }
 
@@ -249,6 +258,8 @@ static void probe_unlink(struct uprobe *probe)
 	probe_drop(probe);		/* the tree's reference */
 }
 
+static void probe_retry_removal(struct work_struct *work);
+
 /* Find or create the probe for (inode, offset); returns a new reference. */
 static struct uprobe *probe_get_or_create(struct inode *inode, loff_t offset,
 					  loff_t ref_ctr_offset)
@@ -258,15 +269,12 @@ static struct uprobe *probe_get_or_create(struct inode *inode, loff_t offset,
 	new = kzalloc(sizeof(*new), GFP_KERNEL);
 	if (!new)
 		return ERR_PTR(-ENOMEM);
-	new->host = igrab(inode);
-	if (!new->host) {
-		kfree(new);
-		return ERR_PTR(-EINVAL);
-	}
+	new->host = inode;
 	new->file_off = offset;
 	new->ctr_off = ref_ctr_offset;
 	refcount_set(&new->usage, 2);	/* the tree's and the caller's */
 	init_rwsem(&new->cons_rwsem);
+	INIT_DELAYED_WORK(&new->retry_work, probe_retry_removal);
 	mutex_init(&new->analyse_mutex);
 	INIT_LIST_HEAD(&new->cons_head);
 
@@ -279,7 +287,6 @@ static struct uprobe *probe_get_or_create(struct inode *inode, loff_t offset,
 	if (!cur)
 		return new;
 
-	iput(new->host);
 	kfree(new);
 	if (cur->ctr_off != ref_ctr_offset) {
 		pr_warn("inode %lu offset %#llx: USDT semaphore at %#llx, not %#llx\n",
@@ -438,18 +445,36 @@ static unsigned long vma_foff_to_addr(struct vm_area_struct *vma, loff_t offset)
 	return vma->vm_start + offset - ((loff_t)vma->vm_pgoff << PAGE_SHIFT);
 }
 
-/* Only private, executable file mappings are ever probed. */
+/*
+ * Breakpoints go only into private file mappings that are executable now
+ * (@exec_now), but one stays in its page when user space mprotect()s the
+ * mapping without PROT_EXEC: removal and the MMF_HAS_UPROBES bookkeeping
+ * look at every private mapping that may execute (VM_MAYEXEC).
+ */
+static bool vma_probeable_as(struct vm_area_struct *vma, bool exec_now)
+{
+	vm_flags_t never = VM_HUGETLB | VM_SHARED | VM_MAYSHARE;
+
+	if (!vma->vm_file || (vma->vm_flags & never))
+		return false;
+	return vma->vm_flags & (exec_now ? VM_EXEC : VM_MAYEXEC);
+}
+
 static bool vma_probeable(struct vm_area_struct *vma)
 {
-	vm_flags_t flags = VM_HUGETLB | VM_SHARED | VM_MAYSHARE | VM_EXEC;
+	return vma_probeable_as(vma, true);
+}
 
-	return vma->vm_file && (vma->vm_flags & flags) == VM_EXEC;
+/* May @vma hold a breakpoint written while it was executable? */
+static bool vma_may_hold_bp(struct vm_area_struct *vma)
+{
+	return vma_probeable_as(vma, false);
 }
 
 static bool vma_maps_probe(struct vm_area_struct *vma, struct uprobe *probe,
-			   unsigned long vaddr)
+			   unsigned long vaddr, bool exec_now)
 {
-	return vma && vma_probeable(vma) &&
+	return vma && vma_probeable_as(vma, exec_now) &&
 	       file_inode(vma->vm_file) == probe->host &&
 	       vma_addr_to_foff(vma, vaddr) == probe->file_off;
 }
@@ -471,45 +496,35 @@ static int bp_peek_opcode(struct mm_struct *mm, unsigned long vaddr,
 }
 
 /*
- * Map a copy of the anonymous page @old_page, with @opcode written at
- * @vaddr, in place of it.  Writing into @old_page itself would modify code
- * that other threads of @vma's mm may be executing at this moment, which
- * the CPUs only tolerate with every one of them serialised.  The copy is
- * complete before it is mapped, and the old translation is flushed from
- * every TLB when the page table entry changes, so each thread sees either
- * the old instruction or the new one, never a mix.
+ * Make the page table entry of @addr in @vma, which maps @old_page, map
+ * @new_page instead.  @new_page is either a new anonymous page that nobody
+ * has mapped yet (@fresh) or a page of the file's page cache, locked by the
+ * caller.  Writing into the mapped page itself would modify code that other
+ * threads of the mm may be executing at this moment, which the CPUs only
+ * tolerate with every one of them serialised; here each thread sees either
+ * the old page or the new one, because the old translation is flushed from
+ * every TLB before the new one is set.
+ *
+ * Return: 0, or -EAGAIN if @addr no longer maps @old_page.
  */
-static int bp_swap_page(struct vm_area_struct *vma, unsigned long vaddr,
-			struct page *old_page, uprobe_opcode_t opcode)
+static int bp_replace_pte(struct vm_area_struct *vma, unsigned long addr,
+			  struct page *old_page, struct page *new_page,
+			  bool fresh)
 {
-	struct folio *old = page_folio(old_page), *new;
-	unsigned long addr = vaddr & PAGE_MASK;
+	struct folio *old = page_folio(old_page), *new = page_folio(new_page);
+	int new_counter = fresh ? MM_ANONPAGES : mm_counter_file(new);
 	struct mm_struct *mm = vma->vm_mm;
 	struct mmu_notifier_range range;
 	spinlock_t *ptl;	/* page table lock of @addr */
 	pte_t *ptep, pte;
 	int ret = 0;
 
-	if (folio_test_large(old))
-		return -EBUSY;
-	new = vma_alloc_folio(GFP_HIGHUSER_MOVABLE, 0, vma, addr, false);
-	if (!new)
-		return -ENOMEM;
-	if (mem_cgroup_charge(new, mm, GFP_KERNEL)) {
-		folio_put(new);
-		return -ENOMEM;
-	}
-	copy_highpage(folio_page(new, 0), old_page);
-	memcpy_to_page(folio_page(new, 0), offset_in_page(vaddr),
-		       (char *)&opcode, UPROBE_SWBP_INSN_SIZE);
-	__folio_mark_uptodate(new);
-
 	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, mm, addr,
 				addr + PAGE_SIZE);
 	mmu_notifier_invalidate_range_start(&range);
 	ptep = get_locked_pte(mm, addr, &ptl);
 	if (!ptep) {
-		ret = -ENOMEM;
+		ret = -EAGAIN;
 		goto out;
 	}
 	pte = ptep_get(ptep);
@@ -518,21 +533,101 @@ static int bp_swap_page(struct vm_area_struct *vma, unsigned long vaddr,
 		ret = -EAGAIN;
 		goto unlock;
 	}
-	folio_add_new_anon_rmap(new, vma, addr, RMAP_EXCLUSIVE);
-	folio_add_lru_vma(new, vma);
+	if (fresh) {
+		folio_add_new_anon_rmap(new, vma, addr, RMAP_EXCLUSIVE);
+		folio_add_lru_vma(new, vma);
+	} else {
+		folio_get(new);		/* the page table's reference */
+		folio_add_file_rmap_pte(new, new_page, vma);
+	}
+	if (mm_counter(old) != new_counter) {
+		dec_mm_counter(mm, mm_counter(old));
+		inc_mm_counter(mm, new_counter);
+	}
 	flush_cache_page(vma, addr, pte_pfn(pte));
 	ptep_clear_flush(vma, addr, ptep);
-	set_pte_at(mm, addr, ptep, mk_pte(folio_page(new, 0), vma->vm_page_prot));
+	set_pte_at(mm, addr, ptep, mk_pte(new_page, vma->vm_page_prot));
 	folio_remove_rmap_pte(old, old_page, vma);
 	folio_put(old);		/* the page table's reference */
-	new = NULL;		/* the page table's now */
 unlock:
 	pte_unmap_unlock(ptep, ptl);
 out:
 	mmu_notifier_invalidate_range_end(&range);
-	if (new)
-		folio_put(new);
 	return ret;
+}
+
+/*
+ * Map a copy of @cur with @opcode written at @vaddr in place of @cur.  The
+ * page is copied once, straight from whatever is mapped (the page cache
+ * page or the mm's own anonymous copy), never written in place.
+ */
+static int bp_map_copy(struct vm_area_struct *vma, unsigned long vaddr,
+		       struct page *cur, uprobe_opcode_t opcode)
+{
+	unsigned long addr = vaddr & PAGE_MASK;
+	struct folio *copy;
+	int ret;
+
+	ret = anon_vma_prepare(vma);
+	if (ret)
+		return ret;
+	copy = vma_alloc_folio(GFP_HIGHUSER_MOVABLE, 0, vma, addr, false);
+	if (!copy)
+		return -ENOMEM;
+	if (mem_cgroup_charge(copy, vma->vm_mm, GFP_KERNEL)) {
+		folio_put(copy);
+		return -ENOMEM;
+	}
+	copy_highpage(folio_page(copy, 0), cur);
+	memcpy_to_page(folio_page(copy, 0), offset_in_page(vaddr),
+		       (char *)&opcode, UPROBE_SWBP_INSN_SIZE);
+	__folio_mark_uptodate(copy);
+
+	ret = bp_replace_pte(vma, addr, cur, folio_page(copy, 0), true);
+	if (ret)
+		folio_put(copy);
+	return ret;
+}
+
+/*
+ * Is @cur, with @opcode written at @vaddr, byte for byte the page cache
+ * page it was copied from?  Then return that page, locked and with a
+ * reference, so that removing the last breakpoint of a page gives the mm
+ * the shared page (and a file THP its chance to be collapsed) back.
+ */
+static struct page *bp_file_page_if_same(struct vm_area_struct *vma,
+					 unsigned long vaddr, struct page *cur,
+					 uprobe_opcode_t opcode)
+{
+	struct address_space *mapping = vma->vm_file->f_mapping;
+	pgoff_t index = linear_page_index(vma, vaddr);
+	size_t off = offset_in_page(vaddr), n = UPROBE_SWBP_INSN_SIZE;
+	struct folio *folio;
+	struct page *page;
+	char *a, *b;
+	bool same;
+
+	folio = filemap_get_folio(mapping, index);
+	if (IS_ERR(folio))
+		return NULL;
+	folio_lock(folio);
+	if (folio->mapping != mapping || !folio_test_uptodate(folio))
+		goto no;
+	page = folio_file_page(folio, index);
+	if (page == cur)
+		goto no;
+	a = kmap_local_page(cur);
+	b = kmap_local_page(page);
+	same = !memcmp(a, b, off) && !memcmp(&opcode, b + off, n) &&
+	       !memcmp(a + off + n, b + off + n, PAGE_SIZE - off - n);
+	kunmap_local(b);
+	kunmap_local(a);
+	if (same)
+		return page;
+no:
+	folio_unlock(folio);
+	folio_put(folio);
+	return NULL;
 }
 
 /**
@@ -542,12 +637,13 @@ out:
  * @vaddr: user address of the probed instruction
  * @opcode: UPROBE_SWBP_INSN to install, the original opcode to remove
  *
- * get_user_pages_remote(FOLL_FORCE | FOLL_WRITE) first breaks COW exactly
- * as ptrace does, so the page is anonymous and private to @mm; then a copy
- * of it holding @opcode replaces it (bp_swap_page()).  Neither the page
- * cache nor a page shared with another mm is ever written.  Installing
- * over an existing breakpoint, or restoring where there is no breakpoint,
- * does nothing.  Called with mmap_lock held for writing.
+ * The page mapped at @vaddr (a page cache page, or the mm's anonymous copy
+ * of one) is never written: a copy holding @opcode replaces it in @mm's
+ * page table, or, if the result is the page cache page again, that page
+ * does.  Neither the page cache nor a page shared with another mm is ever
+ * modified.  Installing over an existing breakpoint, or restoring where
+ * there is no breakpoint, does nothing.  Called with mmap_lock held for
+ * writing.
  *
  * Return: 0 or a negative errno.
  */
@@ -556,35 +652,39 @@ int uprobe_write_opcode(struct arch_uprobe *auprobe, struct mm_struct *mm,
 {
 	bool install = is_swbp_insn(&opcode);
 	struct vm_area_struct *vma;
-	uprobe_opcode_t cur;
-	struct page *page;
+	struct page *cur, *file_page;
+	uprobe_opcode_t now;
 	long ret;
 
 	mmap_assert_write_locked(mm);
-retry:
-	ret = bp_peek_opcode(mm, vaddr, &cur);
-	if (ret)
-		return ret;
-	if (is_swbp_insn(&cur) == install)
-		return 0;
-
-	ret = get_user_pages_remote(mm, vaddr, 1, FOLL_FORCE | FOLL_WRITE,
-				    &page, NULL);
-	if (ret <= 0)
-		return ret ? ret : -EFAULT;
-
 	vma = vma_lookup(mm, vaddr);
-	/* A private mapping written with FOLL_WRITE must give an anon page. */
-	if (WARN_ON_ONCE(!vma || !PageAnon(page) ||
-			 (vma->vm_flags & (VM_SHARED | VM_MAYSHARE)))) {
-		put_page(page);
+	if (!vma || !vma->vm_file ||
+	    (vma->vm_flags & (VM_SHARED | VM_MAYSHARE | VM_HUGETLB)))
 		return -EFAULT;
-	}
-
-	ret = bp_swap_page(vma, vaddr, page, opcode);
-	put_page(page);
-	if (ret == -EAGAIN)
-		goto retry;
+	do {
+		/* A huge page mapping is split so that one PTE can change. */
+		ret = get_user_pages_remote(mm, vaddr, 1,
+					    FOLL_FORCE | FOLL_SPLIT_PMD, &cur, NULL);
+		if (ret <= 0)
+			return ret ? ret : -EFAULT;
+		memcpy_from_page((char *)&now, cur, offset_in_page(vaddr),
+				 UPROBE_SWBP_INSN_SIZE);
+		if (is_swbp_insn(&now) == install) {
+			put_page(cur);
+			return 0;
+		}
+		file_page = install ? NULL :
+			    bp_file_page_if_same(vma, vaddr, cur, opcode);
+		if (file_page) {
+			ret = bp_replace_pte(vma, vaddr & PAGE_MASK, cur,
+					     file_page, false);
+			unlock_page(file_page);
+			put_page(file_page);
+		} else {
+			ret = bp_map_copy(vma, vaddr, cur, opcode);
+		}
+		put_page(cur);
+	} while (ret == -EAGAIN);
 	return ret;
 }
 
@@ -843,6 +943,18 @@ static bool bp_present(struct mm_struct *mm, unsigned long vaddr)
 	return !bp_peek_opcode(mm, vaddr, &opcode) && is_swbp_insn(&opcode);
 }
 
+/*
+ * @mm may now have breakpoints; with @recount, it may also have lost
+ * some, and the next miss in it recomputes MMF_HAS_UPROBES.
+ */
+static void mm_note_probes(struct mm_struct *mm, bool recount)
+{
+	if (recount)
+		set_bit(MMF_RECALC_UPROBES, &mm->flags);
+	else
+		set_bit(MMF_HAS_UPROBES, &mm->flags);
+}
+
 /* mmap_lock held for writing; @vma maps @probe at @vaddr. */
 static int bp_install(struct uprobe *probe, struct mm_struct *mm,
 		      struct vm_area_struct *vma, unsigned long vaddr)
@@ -853,7 +965,7 @@ static int bp_install(struct uprobe *probe, struct mm_struct *mm,
 	if (ret)
 		return ret;
 	/* Before the write, so that a hit right after it is recognised. */
-	set_bit(MMF_HAS_UPROBES, &mm->flags);
+	mm_note_probes(mm, false);
 	if (!probe->ctr_off)
 		return set_swbp(&probe->ainsn, mm, vaddr);
 
@@ -879,7 +991,7 @@ static int bp_remove(struct uprobe *probe, struct mm_struct *mm,
 	/* Without the original instruction we never installed anything. */
 	if (!smp_load_acquire(&probe->analysed))
 		return 0;
-	set_bit(MMF_RECALC_UPROBES, &mm->flags);
+	mm_note_probes(mm, true);
 	if (!probe->ctr_off)
 		return set_orig_insn(&probe->ainsn, mm, vaddr);
 
@@ -895,6 +1007,18 @@ static int bp_remove(struct uprobe *probe, struct mm_struct *mm,
 /* ------------------------------------------------------------------ */
 /* Registration.                                                        */
 
+/**
+ * uprobe_start_dup_mmap - fork is about to copy an mm
+ *
+ * Holds register, unregister and apply off (they take probe_fork_sem for
+ * writing around their walk over the mappings) while fork copies page
+ * tables, so that a child never gets half of a walk's changes.
+ */
+void uprobe_start_dup_mmap(void)
+{
+	percpu_down_read(&probe_fork_sem);
+}
+
 struct probe_site {
 	struct mm_struct	*mm;
 	unsigned long		addr;
@@ -905,7 +1029,8 @@ struct probe_site {
  * allocated while i_mmap_rwsem is held (reclaim may need it), so count
  * first and retry with a bigger array if the mapping grew meanwhile.
  */
-static struct probe_site *probe_collect_sites(struct uprobe *probe, int *nr)
+static struct probe_site *probe_collect_sites(struct uprobe *probe,
+					      bool install, int *nr)
 {
 	struct address_space *mapping = probe->host->i_mapping;
 	pgoff_t pgoff = probe->file_off >> PAGE_SHIFT;
@@ -917,7 +1042,7 @@ static struct probe_site *probe_collect_sites(struct uprobe *probe, int *nr)
 		n = 0;
 		i_mmap_lock_read(mapping);
 		vma_interval_tree_foreach(vma, &mapping->i_mmap, pgoff, pgoff) {
-			if (!vma_probeable(vma))
+			if (!vma_probeable_as(vma, install))
 				continue;
 			if (n < cap) {
 				if (!mmget_not_zero(vma->vm_mm))
@@ -943,6 +1068,14 @@ static struct probe_site *probe_collect_sites(struct uprobe *probe, int *nr)
 	return sites;
 }
 
+/**
+ * uprobe_end_dup_mmap - fork has finished copying an mm
+ */
+void uprobe_end_dup_mmap(void)
+{
+	percpu_up_read(&probe_fork_sem);
+}
+
 /* probe_sync_all_mms() for one site; takes @site->mm's mmap_lock. */
 static int probe_sync_site(struct uprobe *probe, struct uprobe_consumer *new,
 			   struct probe_site *site)
@@ -955,7 +1088,7 @@ static int probe_sync_site(struct uprobe *probe, struct uprobe_consumer *new,
 	/* The mm may be exiting, or the vma gone since the i_mmap walk. */
 	vma = check_stable_address_space(mm) ? NULL :
 	      vma_lookup(mm, site->addr);
-	if (!vma_maps_probe(vma, probe, site->addr))
+	if (!vma_maps_probe(vma, probe, site->addr, new))
 		goto out;
 	if (!new) {
 		if (!probe_wanted_by(probe, mm))
@@ -980,7 +1113,7 @@ static int probe_sync_all_mms(struct uprobe *probe, struct uprobe_consumer *new)
 	struct probe_site *sites;
 	int nr = 0, i, err = 0;
 
-	sites = probe_collect_sites(probe, &nr);
+	sites = probe_collect_sites(probe, new, &nr);
 	if (IS_ERR(sites))
 		return PTR_ERR(sites);
 
@@ -998,34 +1131,91 @@ static int probe_sync_all_mms(struct uprobe *probe, struct uprobe_consumer *new)
 }
 
 /*
- * Remove @con (if still listed) and the breakpoints nobody wants any more;
- * drop the probe from the tree once it has no consumer.  If a breakpoint
- * could not be removed the probe stays in the tree, so that a task hitting
- * the leftover breakpoint still steps over it instead of getting SIGTRAP.
+ * Remove the breakpoints of @probe nobody wants any more; once it has no
+ * consumer, drop it from the tree.  If a breakpoint could not be removed
+ * (memory ran out, say), a probe without consumers stays in the tree, so
+ * that a task hitting the leftover breakpoint still steps over it instead
+ * of getting SIGTRAP, and the removal is retried later with the inode
+ * pinned.  Called with cons_rwsem held for writing.
  */
-static void probe_drop_consumer(struct uprobe *probe, struct uprobe_consumer *con)
+static void probe_prune(struct uprobe *probe)
 {
 	int err;
-
-	lockdep_assert_held_write(&probe->cons_rwsem);
-	list_del_rcu(&con->cons_node);
 
 	percpu_down_write(&probe_fork_sem);
 	err = probe_sync_all_mms(probe, NULL);
 	percpu_up_write(&probe_fork_sem);
 
-	if (err)
-		pr_warn_ratelimited("inode %lu offset %#llx: stale breakpoint kept, error %d\n",
+	if (!list_empty(&probe->cons_head))
+		return;		/* their own unregistration removes the rest */
+	if (err) {
+		pr_warn_ratelimited("inode %lu offset %#llx: breakpoint not removed (%d), retrying\n",
 				    probe->host->i_ino,
 				    (unsigned long long)probe->file_off, err);
-	else if (list_empty(&probe->cons_head) && !probe_unlinked(probe))
+		if (!probe->retry_pinned) {
+			/* The caller's reference keeps it alive until here. */
+			ihold(probe->host);
+			probe_hold(probe);
+			probe->retry_pinned = true;
+		}
+		schedule_delayed_work(&probe->retry_work, HZ);
+	} else if (!probe_unlinked(probe)) {
 		probe_unlink(probe);
+	}
+}
+
+/* Retry the removal of breakpoints nobody wants (see probe_prune()). */
+static void probe_retry_removal(struct work_struct *work)
+{
+	struct uprobe *probe = container_of(to_delayed_work(work),
+					    struct uprobe, retry_work);
+	struct inode *pinned = NULL;
+
+	down_write(&probe->cons_rwsem);
+	probe_prune(probe);
+	/* Done, or consumers are back: they keep the inode alive now. */
+	if (probe->retry_pinned &&
+	    (probe_unlinked(probe) || !list_empty(&probe->cons_head))) {
+		cancel_delayed_work(&probe->retry_work);
+		probe->retry_pinned = false;
+		pinned = probe->host;
+	}
+	up_write(&probe->cons_rwsem);
+	if (pinned) {
+		iput(pinned);
+		probe_drop(probe);
+	}
+}
+
+/* Remove @con from @probe and the breakpoints nobody wants any more. */
+static void probe_drop_consumer(struct uprobe *probe, struct uprobe_consumer *con)
+{
+	lockdep_assert_held_write(&probe->cons_rwsem);
+	list_del_rcu(&con->cons_node);
+	probe_prune(probe);
+}
+
+/* Refuse what can never be probed before anything is allocated. */
+static int probe_check_args(struct inode *inode, loff_t offset,
+			    loff_t ref_ctr_offset,
+			    const struct uprobe_consumer *con)
+{
+	struct address_space *mapping = inode->i_mapping;
+	bool offsets_ok = offset >= 0 && offset < i_size_read(inode) &&
+			  IS_ALIGNED(offset, UPROBE_SWBP_INSN_SIZE) &&
+			  ref_ctr_offset >= 0 &&
+			  IS_ALIGNED(ref_ctr_offset, sizeof(short));
+
+	if (!offsets_ok || !(con->handler || con->ret_handler))
+		return -EINVAL;
+	/* The original instruction must be readable from the page cache. */
+	return shmem_mapping(mapping) || mapping->a_ops->read_folio ? 0 : -EIO;
 }
 
 /**
  * uprobe_register - set a breakpoint at a file offset and attach a consumer
- * @inode: the file (the caller's reference need not outlive this call: the
- *	   probe takes its own)
+ * @inode: the file; the caller keeps a reference to it (holds its path, say)
+ *	   until it unregisters @con
  * @offset: file offset of the first byte of the instruction to probe
  * @ref_ctr_offset: file offset of a USDT semaphore; must agree with any
  *	   earlier registration at the same @offset
@@ -1051,18 +1241,9 @@ struct uprobe *uprobe_register(struct inode *inode, loff_t offset,
 	struct uprobe *probe;
 	int ret;
 
-	if (!con->handler && !con->ret_handler)
-		return ERR_PTR(-EINVAL);
-	/* The original instruction must be readable from the page cache. */
-	if (!inode->i_mapping->a_ops->read_folio &&
-	    !shmem_mapping(inode->i_mapping))
-		return ERR_PTR(-EIO);
-	if (offset < 0 || offset >= i_size_read(inode) ||
-	    !IS_ALIGNED(offset, UPROBE_SWBP_INSN_SIZE))
-		return ERR_PTR(-EINVAL);
-	if (ref_ctr_offset < 0 || !IS_ALIGNED(ref_ctr_offset, sizeof(short)))
-		return ERR_PTR(-EINVAL);
-
+	ret = probe_check_args(inode, offset, ref_ctr_offset, con);
+	if (ret)
+		return ERR_PTR(ret);
 retry:
 	probe = probe_get_or_create(inode, offset, ref_ctr_offset);
 	if (IS_ERR(probe))
@@ -1251,7 +1432,7 @@ void uprobe_munmap(struct vm_area_struct *vma, unsigned long start,
 	if (!test_bit(MMF_HAS_UPROBES, mmf) || test_bit(MMF_RECALC_UPROBES, mmf))
 		return;
 	/* Unlocked peek at the tree: it only saves the lookup. */
-	if (data_race(RB_EMPTY_ROOT(&probe_tree)) || !vma_probeable(vma))
+	if (data_race(RB_EMPTY_ROOT(&probe_tree)) || !vma_may_hold_bp(vma))
 		return;
 	if (vma_range_has_probe(vma, start, end))
 		set_bit(MMF_RECALC_UPROBES, mmf);
@@ -1264,30 +1445,11 @@ static void mm_recheck_has_probes(struct mm_struct *mm)
 	struct vm_area_struct *vma;
 
 	for_each_vma(vmi, vma) {
-		if (vma_probeable(vma) &&
+		if (vma_may_hold_bp(vma) &&
 		    vma_range_has_probe(vma, vma->vm_start, vma->vm_end))
 			return;
 	}
 	clear_bit(MMF_HAS_UPROBES, &mm->flags);
-}
-
-/**
- * uprobe_start_dup_mmap - fork is about to copy an mm
- *
- * Keeps register/unregister from walking mappings while page tables are
- * being copied.
- */
-void uprobe_start_dup_mmap(void)
-{
-	percpu_down_read(&probe_fork_sem);
-}
-
-/**
- * uprobe_end_dup_mmap - fork has finished copying an mm
- */
-void uprobe_end_dup_mmap(void)
-{
-	percpu_up_read(&probe_fork_sem);
 }
 
 /**
@@ -1300,10 +1462,10 @@ void uprobe_end_dup_mmap(void)
  */
 void uprobe_dup_mmap(struct mm_struct *oldmm, struct mm_struct *newmm)
 {
+	/* Unlike the parent, the child has no XOL vma: recount on a miss. */
 	if (test_bit(MMF_HAS_UPROBES, &oldmm->flags)) {
-		set_bit(MMF_HAS_UPROBES, &newmm->flags);
-		/* Unlike the parent, the child has no XOL vma: recheck later. */
-		set_bit(MMF_RECALC_UPROBES, &newmm->flags);
+		mm_note_probes(newmm, false);
+		mm_note_probes(newmm, true);
 	}
 }
 
@@ -1368,9 +1530,11 @@ static int xol_addr_to_slot(unsigned long base, unsigned long vaddr)
 /* The per-mm XOL area.                                                 */
 
 /*
- * The mapping is looked up through the mm rather than embedded in the
- * area, because the vma may outlive the area while the mm is torn down.
- * If user space unmapped the page, faults simply find the page again.
+ * The area is looked up through the mm rather than through the vma,
+ * because the vma may outlive the area while the mm is torn down.  Once
+ * user space has unmapped the vma there is nothing left to fault on: the
+ * task then gets SIGSEGV in a slot or at the trampoline, as for any other
+ * page it unmapped.
  */
 static vm_fault_t xol_page_fault(const struct vm_special_mapping *sm,
 				 struct vm_area_struct *vma, struct vm_fault *vmf)
@@ -1384,10 +1548,47 @@ static vm_fault_t xol_page_fault(const struct vm_special_mapping *sm,
 	return 0;
 }
 
+/*
+ * Slot addresses being stepped and the trampoline address in pending
+ * return frames are absolute, so the page must stay where it was mapped.
+ */
+static int xol_page_mremap(const struct vm_special_mapping *sm,
+			   struct vm_area_struct *new_vma)
+{
+	return -EINVAL;
+}
+
 static const struct vm_special_mapping xol_special_map = {
 	.name	= "[uprobes]",
 	.fault	= xol_page_fault,
+	.mremap	= xol_page_mremap,
 };
+
+/*
+ * A free page for the XOL area of current->mm: @hint if it is free, else
+ * the highest free page below TASK_SIZE.  get_unmapped_area() alone is not
+ * enough: outside a compat system call it searches the whole 64-bit space
+ * even for a 32-bit task, which could not reach the page.
+ */
+static unsigned long xol_find_vaddr(unsigned long hint, bool exact)
+{
+	struct vm_unmapped_area_info info = {
+		.flags		= VM_UNMAPPED_AREA_TOPDOWN,
+		.length		= PAGE_SIZE,
+		.low_limit	= max_t(unsigned long, PAGE_SIZE,
+					PAGE_ALIGN(mmap_min_addr)),
+		.high_limit	= TASK_SIZE,
+	};
+	unsigned long vaddr = get_unmapped_area(NULL, hint, PAGE_SIZE, 0, 0);
+
+	if (!IS_ERR_VALUE(vaddr) && vaddr == hint)
+		return vaddr;
+	if (exact)
+		return -EBUSY;
+	if (!IS_ERR_VALUE(vaddr) && vaddr <= TASK_SIZE - PAGE_SIZE)
+		return vaddr;
+	return vm_unmapped_area(&info);
+}
 
 static void xol_area_destroy(struct xol_area *area)
 {
@@ -1435,8 +1636,8 @@ static struct xol_area *xol_area_setup(unsigned long hint, bool exact)
 		return mm->uprobes_state.xol_area;
 	}
 
-	vaddr = get_unmapped_area(NULL, hint, PAGE_SIZE, 0, 0);
-	ret = IS_ERR_VALUE(vaddr) || (exact && vaddr != hint);
+	vaddr = xol_find_vaddr(hint, exact);
+	ret = IS_ERR_VALUE(vaddr);
 	if (!ret) {
 		vma = _install_special_mapping(mm, vaddr, PAGE_SIZE,
 					       VM_EXEC | VM_MAYEXEC |
@@ -1572,13 +1773,22 @@ static void probe_task_warn(struct task_struct *t, const char *msg)
 	pr_warn_ratelimited("%s[%d]: %s\n", t->comm, task_pid_nr(t), msg);
 }
 
-static struct return_instance *rinst_free(struct return_instance *rinst)
+/* Take the newest pending return instance off current's list. */
+static struct return_instance *rinst_pop(struct uprobe_task *ut)
 {
-	struct return_instance *next = rinst->next;
+	struct return_instance *rinst = ut->return_instances;
 
+	if (rinst) {
+		ut->return_instances = rinst->next;
+		ut->depth--;
+	}
+	return rinst;
+}
+
+static void rinst_release(struct return_instance *rinst)
+{
 	probe_drop(rinst->uprobe);
 	kfree(rinst);
-	return next;
 }
 
 /**
@@ -1591,12 +1801,13 @@ static struct return_instance *rinst_free(struct return_instance *rinst)
 void uprobe_free_utask(struct task_struct *t)
 {
 	struct uprobe_task *ut = t->utask;
+	struct return_instance *rinst;
 
 	if (!ut)
 		return;
 	xol_release_task_slot(t);
-	while (ut->return_instances)
-		ut->return_instances = rinst_free(ut->return_instances);
+	while ((rinst = rinst_pop(ut)))
+		rinst_release(rinst);
 	if (ut->active_uprobe)
 		probe_drop(ut->active_uprobe);
 	t->utask = NULL;
@@ -1615,29 +1826,44 @@ static void xol_fork_work(struct callback_head *work)
 }
 
 /*
- * Append copies of the instances from @src on to @dst, oldest last as in
- * the parent.  On failure @dst keeps what was copied so far; it is freed
- * with the child.
+ * A child's uprobe_task holding copies of @parent's pending return
+ * instances, in the same order, or NULL if memory ran out.  Copies are
+ * made newest first on to a stack, which leaves them oldest on top;
+ * moving them over one by one turns them the right way round again.
  */
-static int rinst_clone_into(struct uprobe_task *dst,
-			    const struct return_instance *src)
+static struct uprobe_task *utask_fork_copy(const struct uprobe_task *parent)
 {
-	struct return_instance *copy, *tail = NULL;
+	struct return_instance *stack = NULL, *rinst;
+	const struct return_instance *src;
+	struct uprobe_task *child;
 
-	for (; src; src = src->next) {
-		copy = kmemdup(src, sizeof(*src), GFP_KERNEL);
-		if (!copy)
-			return -ENOMEM;
-		copy->next = NULL;
-		probe_hold(copy->uprobe);
-		if (tail)
-			tail->next = copy;
-		else
-			dst->return_instances = copy;
-		tail = copy;
-		dst->depth++;
+	child = kzalloc(sizeof(*child), GFP_KERNEL);
+	if (!child)
+		return NULL;
+	for (src = parent->return_instances; src; src = src->next) {
+		rinst = kmemdup(src, sizeof(*src), GFP_KERNEL);
+		if (!rinst)
+			goto nomem;
+		probe_hold(rinst->uprobe);
+		rinst->next = stack;
+		stack = rinst;
 	}
-	return 0;
+	while (stack) {
+		rinst = stack;
+		stack = rinst->next;
+		rinst->next = child->return_instances;
+		child->return_instances = rinst;
+		child->depth++;
+	}
+	return child;
+
+nomem:
+	while ((rinst = stack)) {
+		stack = rinst->next;
+		rinst_release(rinst);
+	}
+	kfree(child);
+	return NULL;
 }
 
 /**
@@ -1652,42 +1878,33 @@ static int rinst_clone_into(struct uprobe_task *dst,
  */
 void uprobe_copy_process(struct task_struct *t, unsigned long flags)
 {
-	bool new_thread = (flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM;
 	struct uprobe_task *parent = current->utask;
-	struct uprobe_task *child;
 	struct xol_area *area;
 
 	t->utask = NULL;
+	if (!parent || !parent->return_instances)
+		return;
 	/* A new thread runs on a stack of its own: nothing to return to. */
-	if (new_thread || !parent || !parent->return_instances)
+	if ((flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)
 		return;
 
-	child = kzalloc(sizeof(*child), GFP_KERNEL);
-	t->utask = child;
-	if (!child || rinst_clone_into(child, parent->return_instances)) {
+	t->utask = utask_fork_copy(parent);
+	if (!t->utask) {
 		probe_task_warn(t, "pending return probes not copied to the child");
 		return;
 	}
-
 	/* vfork shares the parent's mm, and with it the XOL page. */
 	area = (flags & CLONE_VM) ? NULL : current->mm->uprobes_state.xol_area;
-	if (!area)
-		return;
-	child->dup_xol_addr = area->base;
-	init_task_work(&child->dup_xol_work, xol_fork_work);
-	if (task_work_add(t, &child->dup_xol_work, TWA_RESUME))
-		probe_task_warn(t, "XOL setup of the child not scheduled");
+	if (area) {
+		t->utask->dup_xol_addr = area->base;
+		init_task_work(&t->utask->dup_xol_work, xol_fork_work);
+		if (task_work_add(t, &t->utask->dup_xol_work, TWA_RESUME))
+			probe_task_warn(t, "XOL setup of the child not scheduled");
+	}
 }
 
 /* ------------------------------------------------------------------ */
 /* Return probes.                                                       */
-
-/* Forget the newest pending instance. */
-static void rinst_pop(struct uprobe_task *ut)
-{
-	ut->return_instances = rinst_free(ut->return_instances);
-	ut->depth--;
-}
 
 /*
  * Forget instances whose frames are gone, which happens when user space
@@ -1698,7 +1915,54 @@ static void rinst_prune(struct uprobe_task *ut, enum rp_check ctx,
 {
 	while (ut->return_instances &&
 	       !arch_uretprobe_is_alive(ut->return_instances, ctx, regs))
-		rinst_pop(ut);
+		rinst_release(rinst_pop(ut));
+}
+
+/* An instance of @probe for the function entered at @bp_addr, unlinked. */
+static struct return_instance *rinst_new(struct uprobe *probe,
+					 unsigned long bp_addr,
+					 struct pt_regs *regs)
+{
+	struct return_instance *rinst = kmalloc(sizeof(*rinst), GFP_KERNEL);
+
+	if (rinst)
+		*rinst = (struct return_instance) {
+			.uprobe	= probe_hold(probe),
+			.func	= bp_addr,
+			.stack	= user_stack_pointer(regs),
+		};
+	return rinst;
+}
+
+/*
+ * Make the function just entered return to @tramp and link @rinst with
+ * the address that it would have returned to.  Finding @tramp there
+ * already means a tail call out of another probed function: @rinst then
+ * returns wherever the newest live instance does.  Returns false if the
+ * return address could not be replaced, or was forged.
+ */
+static bool rinst_link(struct uprobe_task *ut, struct return_instance *rinst,
+		       unsigned long tramp, struct pt_regs *regs)
+{
+	unsigned long was = arch_uretprobe_hijack_return_addr(tramp, regs);
+
+	if (was == -1)
+		return false;
+	rinst->chained = was == tramp;
+	rinst_prune(ut, rinst->chained ? RP_CHECK_CHAIN_CALL : RP_CHECK_CALL,
+		    regs);
+	if (rinst->chained && !ut->return_instances) {
+		probe_task_warn(current,
+				"tail call into a probe with no frame pending, SIGSEGV");
+		force_sig(SIGSEGV);
+		return false;
+	}
+	rinst->orig_ret_vaddr = rinst->chained ?
+				ut->return_instances->orig_ret_vaddr : was;
+	rinst->next = ut->return_instances;
+	ut->return_instances = rinst;
+	ut->depth++;
+	return true;
 }
 
 /*
@@ -1708,58 +1972,22 @@ static void rinst_prune(struct uprobe_task *ut, enum rp_check ctx,
 static void rinst_push(struct uprobe *probe, struct pt_regs *regs,
 		       unsigned long bp_addr)
 {
-	struct xol_area *area = xol_area_current();
 	struct uprobe_task *ut = current->utask;
 	struct return_instance *rinst;
-	unsigned long tramp, ret_to;
+	struct xol_area *area;
 
-	if (!area)
-		return;
 	if (ut->depth >= MAX_URETPROBE_DEPTH) {
 		pr_warn_ratelimited("%s[%d]: %d return probes pending, not adding one\n",
 				    current->comm, task_pid_nr(current),
 				    MAX_URETPROBE_DEPTH);
 		return;
 	}
-	rinst = kzalloc(sizeof(*rinst), GFP_KERNEL);
-	if (!rinst)
-		return;
-
-	tramp = xol_slot_to_addr(area->base, XOL_TRAMPOLINE_SLOT);
-	ret_to = arch_uretprobe_hijack_return_addr(tramp, regs);
-	if (ret_to == -1)
-		goto discard;
-
-	/*
-	 * Finding the trampoline there already means a tail call out of
-	 * another probed function: the new instance then returns wherever
-	 * the newest live one does.
-	 */
-	rinst->chained = ret_to == tramp;
-	rinst_prune(ut, rinst->chained ? RP_CHECK_CHAIN_CALL : RP_CHECK_CALL,
-		    regs);
-	if (rinst->chained) {
-		if (!ut->return_instances) {
-			/* User space forged the return address. */
-			probe_task_warn(current,
-					"tail call into a probe with no frame pending, SIGSEGV");
-			force_sig(SIGSEGV);
-			goto discard;
-		}
-		ret_to = ut->return_instances->orig_ret_vaddr;
-	}
-
-	rinst->orig_ret_vaddr = ret_to;
-	rinst->func = bp_addr;
-	rinst->stack = user_stack_pointer(regs);
-	rinst->uprobe = probe_hold(probe);
-	rinst->next = ut->return_instances;
-	ut->return_instances = rinst;
-	ut->depth++;
-	return;
-
-discard:
-	kfree(rinst);
+	area = xol_area_current();
+	rinst = area ? rinst_new(probe, bp_addr, regs) : NULL;
+	if (rinst && !rinst_link(ut, rinst, xol_slot_to_addr(area->base,
+							     XOL_TRAMPOLINE_SLOT),
+				 regs))
+		rinst_release(rinst);
 }
 
 static void rinst_run_handlers(struct return_instance *rinst,
@@ -1813,14 +2041,19 @@ void uprobe_handle_trampoline(struct pt_regs *regs)
 
 	/* Frames below the returning one were unwound without returning. */
 	while (ut->return_instances->stack != ret->stack)
-		rinst_pop(ut);
+		rinst_release(rinst_pop(ut));
 
+	/*
+	 * Each instance leaves the list before its handlers run, so that a
+	 * handler unwinding the user stack (perf callchains) resolves the
+	 * trampoline in the frames above to their own return addresses.
+	 */
 	instruction_pointer_set(regs, ret->orig_ret_vaddr);
 	do {
-		rinst = ut->return_instances;
+		rinst = rinst_pop(ut);
 		rinst_run_handlers(rinst, regs);
 		done = rinst == ret;
-		rinst_pop(ut);
+		rinst_release(rinst);
 	} while (!done);
 }
 
@@ -1930,110 +2163,150 @@ static struct uprobe *bp_lookup_hit(unsigned long bp_addr, int *trap)
 }
 
 /*
- * Every handler asked for its removal: if no filter still wants current's
- * mm, take the breakpoint out of it.
+ * Every handler asked for its removal.  That is honoured only if no
+ * consumer's filter still wants current's mm and the breakpoint really
+ * came out; otherwise the request is ignored and the hit proceeds, as
+ * UPROBE_HANDLER_REMOVE is documented to behave.  Returns true if the
+ * breakpoint is gone, so that the original instruction can run in place.
  */
-static void bp_self_remove(struct uprobe *probe, unsigned long bp_addr)
+static bool bp_self_remove(struct uprobe *probe, unsigned long bp_addr)
 {
 	struct mm_struct *mm = current->mm;
+	bool gone = false;
 
 	down_read(&probe->cons_rwsem);
 	if (!probe_wanted_by(probe, mm)) {
 		mmap_write_lock(mm);
-		if (vma_maps_probe(vma_lookup(mm, bp_addr), probe, bp_addr))
-			bp_remove(probe, mm, bp_addr);
+		if (vma_maps_probe(vma_lookup(mm, bp_addr), probe, bp_addr, false))
+			gone = !bp_remove(probe, mm, bp_addr);
 		mmap_write_unlock(mm);
 	}
 	up_read(&probe->cons_rwsem);
+	return gone;
 }
 
-/*
- * Call every consumer's ->handler and arm the return probe if one has a
- * ->ret_handler.  Returns true if the breakpoint was taken out of the mm
- * because all handlers (at least one) returned UPROBE_HANDLER_REMOVE.
- */
-static bool bp_run_handlers(struct uprobe *probe, struct pt_regs *regs,
-			    unsigned long bp_addr)
+/* What the consumers' entry handlers made of one hit. */
+struct bp_verdict {
+	unsigned int	keep;		/* handlers that want the breakpoint */
+	unsigned int	drop;		/* ... that returned UPROBE_HANDLER_REMOVE */
+	bool		want_ret;	/* a consumer has a ->ret_handler */
+};
+
+/* Call every consumer's ->handler; caller holds probe_srcu. */
+static void probe_call_handlers(struct uprobe *probe, struct pt_regs *regs,
+				struct bp_verdict *v)
 {
-	struct uprobe_task *ut = current->utask;
-	unsigned int keep = 0, drop = 0;
 	struct uprobe_consumer *con;
-	bool want_ret = false;
-	int idx, rc;
+	int rc;
 
-	/* Visible to handlers, e.g. for trace_uprobe's fetch args. */
-	ut->auprobe = &probe->ainsn;
-	ut->vaddr = bp_addr;
-
-	idx = srcu_read_lock(&probe_srcu);
+	*v = (struct bp_verdict){};
 	list_for_each_entry_srcu(con, &probe->cons_head, cons_node,
 				 srcu_read_lock_held(&probe_srcu)) {
 		rc = con->handler ? con->handler(con, regs) : 0;
 		WARN_ONCE(rc & ~UPROBE_HANDLER_MASK,
 			  "%ps() returned unknown bits %#x\n", con->handler, rc);
 		if (rc == UPROBE_HANDLER_REMOVE)
-			drop++;
+			v->drop++;
 		else
-			keep++;
-		if (con->ret_handler)
-			want_ret = true;
+			v->keep++;
+		v->want_ret |= !!con->ret_handler;
 	}
-	if (want_ret && (keep || !drop))
+}
+
+/* Did every handler (at least one) ask for the breakpoint's removal? */
+static bool bp_verdict_remove(const struct bp_verdict *v)
+{
+	return v->drop && !v->keep;
+}
+
+/*
+ * Call the handlers and arm the return probe if a consumer has a
+ * ->ret_handler.  Returns true if the original instruction must not be
+ * executed for this hit: a handler moved the IP elsewhere, or all handlers
+ * asked for removal and the breakpoint is gone (the task then simply
+ * runs the original instruction from the restored text).
+ */
+static bool bp_run_handlers(struct uprobe *probe, struct pt_regs *regs,
+			    unsigned long bp_addr)
+{
+	struct uprobe_task *ut = current->utask;
+	struct bp_verdict v;
+	int idx;
+
+	/* Visible to handlers, e.g. for trace_uprobe's fetch args. */
+	ut->auprobe = &probe->ainsn;
+	ut->vaddr = bp_addr;
+
+	idx = srcu_read_lock(&probe_srcu);
+	probe_call_handlers(probe, regs, &v);
+	if (v.want_ret && !bp_verdict_remove(&v))
 		rinst_push(probe, regs, bp_addr);
 	srcu_read_unlock(&probe_srcu, idx);
 	ut->auprobe = NULL;
 
-	if (keep || !drop)
-		return false;
-	bp_self_remove(probe, bp_addr);
-	return true;
+	/* A handler redirected the task: the probed instruction is skipped. */
+	if (instruction_pointer(regs) != bp_addr)
+		return true;
+	return bp_verdict_remove(&v) && bp_self_remove(probe, bp_addr);
+}
+
+/* The step is over, or never began: give back its slot, its state and its probe. */
+static void xol_step_detach(struct uprobe_task *ut)
+{
+	struct uprobe *probe = ut->active_uprobe;
+
+	xol_release_task_slot(current);
+	ut->state = UTASK_RUNNING;
+	ut->active_uprobe = NULL;
+	probe_drop(probe);
 }
 
 /*
- * Point current at a copy of @probe's instruction in an XOL slot.  On
- * success the task keeps the caller's reference to @probe until the step
- * is finished.
+ * Point current at a copy of @probe's instruction in an XOL slot; the
+ * task keeps the caller's reference to @probe until the step is over.  If
+ * no slot can be had (the task was killed while waiting for one) or the
+ * architecture refuses, the reference is dropped and the task re-executes
+ * the breakpoint.
  */
-static int xol_begin_step(struct uprobe *probe, struct pt_regs *regs,
-			  unsigned long bp_addr)
+static void xol_begin_step(struct uprobe *probe, struct pt_regs *regs,
+			   unsigned long bp_addr)
 {
 	struct uprobe_task *ut = current->utask;
-	unsigned long slot = xol_stage_insn(probe);
-	int err;
 
-	if (!slot)
-		return -ENOMEM;
-	ut->xol_vaddr = slot;
 	/* Set again: a handler (trace_uprobe) may have reused ->vaddr. */
 	ut->vaddr = bp_addr;
-	err = arch_uprobe_pre_xol(&probe->ainsn, regs);
-	if (unlikely(err)) {
-		xol_release_task_slot(current);
-		return err;
-	}
-	ut->state = UTASK_SSTEP;
+	ut->xol_vaddr = xol_stage_insn(probe);
 	ut->active_uprobe = probe;
-	return 0;
+	if (ut->xol_vaddr && !arch_uprobe_pre_xol(&probe->ainsn, regs)) {
+		ut->state = UTASK_SSTEP;
+		return;
+	}
+	xol_step_detach(ut);
+	instruction_pointer_set(regs, bp_addr);
 }
 
 /*
- * Handlers, then the original instruction.  Returns true once current has
- * been set up to step it out of line, which keeps the reference to @probe.
+ * Handlers, then the original instruction: emulated, or stepped out of
+ * line.  Consumes the caller's reference to @probe.
  */
-static bool bp_serve_hit(struct uprobe *probe, struct pt_regs *regs,
+static void bp_serve_hit(struct uprobe *probe, struct pt_regs *regs,
 			 unsigned long bp_addr)
 {
 	/* Handlers see the probed IP, and any early exit re-executes there. */
 	instruction_pointer_set(regs, bp_addr);
 
-	if (!task_probe_state() || arch_uprobe_ignore(&probe->ainsn, regs))
-		return false;
-	/* With the breakpoint gone the original simply runs in place. */
-	if (bp_run_handlers(probe, regs, bp_addr))
-		return false;
-	if (arch_uprobe_skip_sstep(&probe->ainsn, regs))
-		return false;
-	return xol_begin_step(probe, regs, bp_addr) == 0;
+	/*
+	 * Nothing more to do when the architecture skips the hit, a handler
+	 * redirected the task or removed the breakpoint (the original then
+	 * runs in place), or the instruction was emulated.
+	 */
+	if (task_probe_state() && !arch_uprobe_ignore(&probe->ainsn, regs) &&
+	    !bp_run_handlers(probe, regs, bp_addr) &&
+	    !arch_uprobe_skip_sstep(&probe->ainsn, regs)) {
+		xol_begin_step(probe, regs, bp_addr);
+		return;
+	}
+	probe_drop(probe);
 }
 
 static void bp_handle_hit(struct pt_regs *regs)
@@ -2049,8 +2322,7 @@ static void bp_handle_hit(struct pt_regs *regs)
 
 	probe = bp_lookup_hit(bp_addr, &trap);
 	if (probe) {
-		if (!bp_serve_hit(probe, regs, bp_addr))
-			probe_drop(probe);
+		bp_serve_hit(probe, regs, bp_addr);
 	} else if (trap > 0) {
 		/* A trap instruction of the program itself. */
 		force_sig(SIGTRAP);
@@ -2060,33 +2332,56 @@ static void bp_handle_hit(struct pt_regs *regs)
 	}
 }
 
-static void xol_finish_step(struct uprobe_task *ut, struct pt_regs *regs)
+/*
+ * Let the architecture account for what the copy in the slot did: fix up
+ * the IP and whatever else depended on the instruction's address after a
+ * completed step (@done), or put the task back at the probed address after
+ * an abandoned one.  Returns 0 or the fix-up's error.
+ */
+static int xol_step_settle(struct uprobe_task *ut, struct pt_regs *regs,
+			   bool done)
 {
-	struct uprobe *probe = ut->active_uprobe;
-	int err = 0;
+	struct arch_uprobe *aup = &ut->active_uprobe->ainsn;
 
-	switch (ut->state) {
-	case UTASK_SSTEP_ACK:
-		err = arch_uprobe_post_xol(&probe->ainsn, regs);
-		break;
-	case UTASK_SSTEP_TRAPPED:
-		arch_uprobe_abort_xol(&probe->ainsn, regs);
-		break;
-	default:
-		return;		/* the step has not completed yet */
-	}
+	if (done)
+		return arch_uprobe_post_xol(aup, regs);
+	arch_uprobe_abort_xol(aup, regs);
+	return 0;
+}
 
-	ut->state = UTASK_RUNNING;
-	ut->active_uprobe = NULL;
-	xol_release_task_slot(current);
-	probe_drop(probe);
+/*
+ * Signals were held back while the step was in flight (see
+ * xol_hold_signals()): let get_signal() see whatever is queued now.
+ */
+static void xol_release_signals(void)
+{
+	struct sighand_struct *sighand = current->sighand;
 
-	/* uprobe_deny_signal() cleared TIF_SIGPENDING during the step. */
-	spin_lock_irq(&current->sighand->siglock);
+	spin_lock_irq(&sighand->siglock);
 	recalc_sigpending();
-	spin_unlock_irq(&current->sighand->siglock);
+	spin_unlock_irq(&sighand->siglock);
+}
 
-	if (unlikely(err)) {
+/*
+ * Finish current's out-of-line step.  A fix-up that failed on a transient
+ * condition (-ERESTART, e.g. a user stack page that could not be faulted
+ * in) restarts at the probed address, so that the hit is taken again; any
+ * other failure leaves the task in a state it can not continue from.
+ */
+static void xol_step_end(struct uprobe_task *ut, struct pt_regs *regs)
+{
+	unsigned long probed = ut->vaddr;
+	int err;
+
+	if (ut->state == UTASK_SSTEP)
+		return;		/* not done yet: spurious TIF_UPROBE */
+	err = xol_step_settle(ut, regs, ut->state == UTASK_SSTEP_ACK);
+	xol_step_detach(ut);
+	xol_release_signals();
+
+	if (err == -ERESTART) {
+		instruction_pointer_set(regs, probed);
+	} else if (unlikely(err)) {
 		probe_task_warn(current,
 				"out-of-line step of the probed instruction failed, SIGILL");
 		force_sig(SIGILL);
@@ -2106,46 +2401,49 @@ void uprobe_notify_resume(struct pt_regs *regs)
 	struct uprobe_task *ut = ut_stepping();
 
 	clear_thread_flag(TIF_UPROBE);
-	if (!ut)
-		bp_handle_hit(regs);
+	if (ut)
+		xol_step_end(ut, regs);
 	else
-		xol_finish_step(ut, regs);
+		bp_handle_hit(regs);
+}
+
+/*
+ * A signal is pending while current steps out of line.  Taking it now
+ * would run its handler, or dump core, with the IP in the slot, so it
+ * waits: TIF_SIGPENDING is cleared until xol_step_end() recomputes it.
+ * A signal that can not wait (a fatal one, or one the stepped instruction
+ * raised itself and would raise again) abandons the step instead; the
+ * task resumes at the probed address and takes the signal there.
+ */
+static void xol_hold_signals(struct uprobe_task *ut)
+{
+	struct task_struct *t = current;
+
+	if (ut->state == UTASK_SSTEP &&
+	    (__fatal_signal_pending(t) || arch_uprobe_xol_was_trapped(t))) {
+		ut->state = UTASK_SSTEP_TRAPPED;
+		set_thread_flag(TIF_UPROBE);
+	}
+	spin_lock_irq(&t->sighand->siglock);
+	clear_thread_flag(TIF_SIGPENDING);
+	spin_unlock_irq(&t->sighand->siglock);
 }
 
 /**
  * uprobe_deny_signal - hold signals back while current single-steps
  *
- * Called from get_signal() with a signal pending.  A signal taken during
- * the step would run its handler with the IP in the XOL slot, so clear
- * TIF_SIGPENDING until the step is over.  If the stepped instruction itself
- * trapped, or the signal is fatal, abort the step instead: the IP goes back
- * to the probed address and the signal is then delivered normally.
+ * Called from get_signal() with a signal pending; see xol_hold_signals().
  *
- * Return: true if the signal must not be dequeued now.
+ * Return: true if no signal may be dequeued now.
  */
 bool uprobe_deny_signal(void)
 {
 	struct uprobe_task *ut = ut_stepping();
-	struct task_struct *t = current;
-	bool abort_step;
 
 	if (likely(!ut))
 		return false;
-	if (!task_sigpending(t))
-		return true;
-
-	/* Only while the step is in flight; after SSTEP_ACK it is done. */
-	abort_step = ut->state == UTASK_SSTEP &&
-		     (__fatal_signal_pending(t) || arch_uprobe_xol_was_trapped(t));
-
-	spin_lock_irq(&t->sighand->siglock);
-	clear_tsk_thread_flag(t, TIF_SIGPENDING);
-	spin_unlock_irq(&t->sighand->siglock);
-
-	if (abort_step) {
-		ut->state = UTASK_SSTEP_TRAPPED;
-		set_tsk_thread_flag(t, TIF_UPROBE);
-	}
+	if (task_sigpending(current))
+		xol_hold_signals(ut);
 	return true;
 }
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit tests of the uprobes core's pure data structures: the probe tree
- * ordered by (inode, offset) and the XOL slot bitmap allocator.  Included
+ * KUnit tests of the uprobes core's pure data structures and decisions: the
+ * probe tree ordered by (inode, offset), the XOL slot bitmap allocator,
+ * what a hit makes of its handlers' answers, and the copy of pending
+ * return instances for a forked child.  Included
  * at the end of kernel/uprobes.c, so the static helpers are visible.  No
  * process, mm or real inode is involved: the inode pointers are addresses
  * of a local array and are only compared, never dereferenced.
@@ -269,6 +271,140 @@ static void xol_slot_addr_test(struct kunit *test)
 	}
 }
 
+static int kt_keep(struct uprobe_consumer *con, struct pt_regs *regs)
+{
+	return 0;
+}
+
+static int kt_remove(struct uprobe_consumer *con, struct pt_regs *regs)
+{
+	return UPROBE_HANDLER_REMOVE;
+}
+
+/* A handler that sends the task elsewhere, as a debugger-like consumer may. */
+static int kt_redirect(struct uprobe_consumer *con, struct pt_regs *regs)
+{
+	instruction_pointer_set(regs, 0x5000);
+	return 0;
+}
+
+static int kt_ret(struct uprobe_consumer *con, unsigned long func,
+		  struct pt_regs *regs)
+{
+	return 0;
+}
+
+typedef int (*kt_handler_t)(struct uprobe_consumer *, struct pt_regs *);
+
+/*
+ * Consumer sets (up to three; a NULL handler with @ret set is a return-only
+ * consumer) and what the hit must make of them: removal only when every
+ * handler, and at least one, asked for it.
+ */
+static const struct {
+	kt_handler_t	handler[3];
+	bool		ret[3];
+	int		n;
+	bool		remove, want_ret;
+} verdict_cases[] = {
+	{ { kt_remove },			{ false },		1, true,  false },
+	{ { kt_keep },				{ false },		1, false, false },
+	{ { kt_remove, kt_remove },		{ false, false },	2, true,  false },
+	{ { kt_remove, kt_keep },		{ false, false },	2, false, false },
+	{ { kt_keep, kt_remove, kt_remove },	{ false, true, false },	3, false, true },
+	/* a return-only consumer still wants the breakpoint */
+	{ { kt_remove, NULL },			{ false, true },	2, false, true },
+	{ { NULL },				{ true },		1, false, true },
+	{ { kt_redirect, kt_remove },		{ false, false },	2, false, false },
+};
+
+static void handler_verdict_test(struct kunit *test)
+{
+	struct uprobe *probe = test_probe(test, NULL, 0);
+	struct uprobe_consumer *con;
+	struct pt_regs regs;
+	struct bp_verdict v;
+	int i, j, idx;
+
+	con = kunit_kcalloc(test, 3, sizeof(*con), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, con);
+	for (i = 0; i < ARRAY_SIZE(verdict_cases); i++) {
+		INIT_LIST_HEAD(&probe->cons_head);
+		for (j = 0; j < verdict_cases[i].n; j++) {
+			con[j] = (struct uprobe_consumer) {
+				.handler = verdict_cases[i].handler[j],
+				.ret_handler = verdict_cases[i].ret[j] ?
+					       kt_ret : NULL,
+			};
+			list_add_tail(&con[j].cons_node, &probe->cons_head);
+		}
+		memset(&regs, 0, sizeof(regs));
+		instruction_pointer_set(&regs, 0x1000);
+
+		idx = srcu_read_lock(&probe_srcu);
+		probe_call_handlers(probe, &regs, &v);
+		srcu_read_unlock(&probe_srcu, idx);
+
+		KUNIT_EXPECT_EQ_MSG(test, v.keep + v.drop, verdict_cases[i].n,
+				    "case %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, bp_verdict_remove(&v),
+				    verdict_cases[i].remove, "case %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, v.want_ret, verdict_cases[i].want_ret,
+				    "case %d", i);
+	}
+	/* The last case moved the IP: bp_run_handlers() must see that. */
+	KUNIT_EXPECT_EQ(test, instruction_pointer(&regs), 0x5000UL);
+}
+
+/* A forked child gets the parent's return instances in the same order. */
+static void fork_copy_test(struct kunit *test)
+{
+	struct uprobe *probe = test_probe(test, NULL, 0);
+	struct return_instance *ri, *got;
+	struct uprobe_task *parent, *child;
+	int i;
+
+	parent = kunit_kzalloc(test, sizeof(*parent), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, parent);
+	refcount_set(&probe->usage, 1);
+	for (i = 0; i < 4; i++) {
+		ri = kunit_kzalloc(test, sizeof(*ri), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, ri);
+		/* oldest first: each new one goes on top */
+		*ri = (struct return_instance) {
+			.uprobe = probe, .func = 0x100 + i,
+			.orig_ret_vaddr = 0x900 - i, .chained = i == 2,
+			.next = parent->return_instances,
+		};
+		parent->return_instances = ri;
+		parent->depth++;
+	}
+
+	child = utask_fork_copy(parent);
+	KUNIT_ASSERT_NOT_NULL(test, child);
+	KUNIT_EXPECT_EQ(test, child->depth, parent->depth);
+	KUNIT_EXPECT_EQ(test, refcount_read(&probe->usage), 5);
+	for (ri = parent->return_instances, got = child->return_instances;
+	     ri; ri = ri->next, got = got->next) {
+		KUNIT_ASSERT_NOT_NULL(test, got);
+		KUNIT_EXPECT_PTR_NE(test, got, ri);
+		KUNIT_EXPECT_EQ(test, got->func, ri->func);
+		KUNIT_EXPECT_EQ(test, got->orig_ret_vaddr, ri->orig_ret_vaddr);
+		KUNIT_EXPECT_EQ(test, got->chained, ri->chained);
+	}
+	KUNIT_EXPECT_NULL(test, got);
+
+	/* Popping releases them newest first, and their references. */
+	for (i = 3; (got = rinst_pop(child)); i--) {
+		KUNIT_EXPECT_EQ(test, got->func, 0x100UL + i);
+		rinst_release(got);
+	}
+	KUNIT_EXPECT_EQ(test, i, -1);
+	KUNIT_EXPECT_EQ(test, child->depth, 0U);
+	KUNIT_EXPECT_EQ(test, refcount_read(&probe->usage), 1);
+	kfree(child);
+}
+
 static struct kunit_case uprobes_core_cases[] = {
 	KUNIT_CASE(probe_tree_order_test),
 	KUNIT_CASE(probe_tree_duplicate_test),
@@ -277,6 +413,8 @@ static struct kunit_case uprobes_core_cases[] = {
 	KUNIT_CASE(xol_bitmap_claim_test),
 	KUNIT_CASE(xol_bitmap_unclaim_test),
 	KUNIT_CASE(xol_slot_addr_test),
+	KUNIT_CASE(handler_verdict_test),
+	KUNIT_CASE(fork_copy_test),
 	{}
 };
 

@@ -14,3 +14,14 @@ bpf_uprobe_multi() {
 
 bpf_uprobe_multi
 result bpf/uprobe-multi $? "per-cookie uprobe_multi counts did not match"
+
+# A program returning 1 (UPROBE_HANDLER_REMOVE) on a link without a pid
+# filter: every call proceeds and is counted once (no livelock at the int3).
+bpf_uprobe_multi_remove() {
+	[ -x /tmp/uprobe_multi ] || return 1
+	timeout -k 5 120 /tmp/uprobe_multi remove 2>&1 | sed 's/^/    /'
+	return "${PIPESTATUS[0]}"
+}
+
+bpf_uprobe_multi_remove
+result bpf/uprobe-multi-handler-remove $? "REMOVE from a filterless link livelocked or miscounted"

@@ -207,6 +207,29 @@ cl_bpftrace_ustack_tramp() {
 		! grep -q 'uprobes' $cl/bt-ustack-ret.txt
 }
 
+# Nested return probes: in target_add's RETURN handler, caller_fn's return
+# address is still the trampoline; the unwinder must resolve it to main's
+# address (the pending instance of caller_fn), not to target_add's (already
+# returned): each stack starts caller_fn, main. Frames are the indented lines.
+cl_bpftrace_ustack_nested_ret() {
+	local t=$cl/clients_target got
+	cl_bpftrace bt-ustack-nested "uretprobe:$t:target_add { printf(\"%s\\n\", ustack); }
+		uretprobe:$t:caller_fn { @o = count(); }" \
+		"$t run 3 1500" || return 1
+	grep -qx '@o: 3' $cl/bt-ustack-nested.txt || { echo "    @o is not 3"; return 1; }
+	got=$(awk 'BEGIN { RS = "" }
+		{
+			n = split($0, l, "\n"); f = 0
+			for (i = 1; i <= n; i++)
+				if (l[i] ~ /^[ \t]+[^ \t]/) { sub(/^[ \t]+/, "", l[i]); fr[++f] = l[i] }
+			if (!f) next
+			if (fr[1] ~ /^caller_fn\+/ && fr[2] ~ /^main\+/) ok++; else bad++
+		}
+		END { print ok + 0, bad + 0 }' $cl/bt-ustack-nested.txt)
+	echo "    stacks starting caller_fn, main / others: $got"
+	[ "$got" = "3 0" ]
+}
+
 cl_bpftrace_ustack() {
 	local t=$cl/clients_target
 	cl_bpftrace bt-ustack "uprobe:$t:target_add { printf(\"%s\\n\", ustack); }" \
@@ -292,6 +315,8 @@ cl_bpftrace_retval
 result clients/bpftrace-uretprobe-retval $? "retvals not 5 15 27 35 44"
 cl_bpftrace_ustack_tramp
 result clients/bpftrace-ustack-trampoline $? "ustack through a return trampoline lacks caller_fn/main"
+cl_bpftrace_ustack_nested_ret
+result clients/bpftrace-ustack-nested-uretprobe $? "ustack in a nested return handler is not caller_fn, main"
 cl_bpftrace_ustack
 result clients/bpftrace-ustack $? "ustack lacks target_add/caller_fn/main"
 cl_bpftrace_usdt

@@ -23,7 +23,7 @@
  *   error log requires). The per-CPU scratch buffers are allocated and freed
  *   under event_mutex too, while at least one event is enabled.
  * - Handlers run in the probed task, on its way back to user space, and may
- *   fault and sleep. They read up and its trace_probe without locks: a
+ *   fault and sleep. They read the trace_uprobe and its trace_probe without locks: a
  *   trace_uprobe is freed only after uprobe_unregister_sync() has waited for
  *   every handler that could still see its consumer.
  * - trace_uprobe_filter is protected by its rwlock; perf events are linked
@@ -53,7 +53,7 @@
 #include "trace_probe.h"
 #include "trace_probe_tmpl.h"
 
-#define UEV_DEFAULT_GROUP	"uprobes"
+#define TRACE_UPROBE_GROUP	"uprobes"
 
 /*
  * Largest record one hit may produce (header, fixed-size arguments and
@@ -66,142 +66,113 @@
  * Every record starts with the common trace_entry and one address (the
  * probed ip) or two (the function and the address it returns to).
  */
-struct uev_record_head {
+struct trace_uprobe_rec {
 	struct trace_entry	ent;
 	unsigned long		addr[];
 };
 
-static inline int uprobe_head_size(bool is_return)
+static inline int trace_uprobe_head_size(bool is_return)
 {
-	return sizeof(struct uev_record_head) +
+	return sizeof(struct trace_uprobe_rec) +
 	       (is_return ? 2 : 1) * sizeof(unsigned long);
 }
 
-static int uev_dynev_create(const char *raw_command);
-static int uev_dynev_show(struct seq_file *m, struct dyn_event *ev);
-static int uev_dynev_free(struct dyn_event *ev);
-static bool uev_dynev_busy(struct dyn_event *ev);
-static bool uev_dynev_match(const char *system, const char *event,
-			    int argc, const char **argv,
-			    struct dyn_event *ev);
-
-static struct dyn_event_operations uev_dynev_ops = {
-	.create = uev_dynev_create,
-	.show = uev_dynev_show,
-	.is_busy = uev_dynev_busy,
-	.free = uev_dynev_free,
-	.match = uev_dynev_match,
-};
+/* Defined with the dynamic_events entry points, near the end */
+static struct dyn_event_operations trace_uprobe_ops;
 
 /**
  * struct trace_uprobe - one probe point of a uprobe event
- * @user_path:	the file path as written by the user; shown back verbatim
+ * @devent:	entry on the dynamic_events list
+ * @foffset:	where in the probed file the probe sits
  * @fpath:	reference to the probed file, held for the definition's life
- * @foffset:	where in that file the probe sits
  * @refctr:	file offset of the USDT semaphore to bump, 0 if none
+ * @user_path:	the file path as written by the user; shown back verbatim
+ * @consumer:	our callbacks, handed to the uprobes core
+ * @hits:	per-CPU count of breakpoint hits, for uprobe_profile
  * @handle:	what uprobe_register() returned; NULL while not planted
- * @cons:	our callbacks, handed to the uprobes core
- * @hits:	per-CPU hit counters for uprobe_profile
- * @dyn:	entry on the dynamic_events list
- * @probe:	the event, fetch arguments and record layout (must be last,
+ * @tp:		the event, fetch arguments and record layout (must be last,
  *		its argument array is sized at allocation time)
  */
 struct trace_uprobe {
-	char				*user_path;
-	struct path			fpath;
+	struct dyn_event		devent;
 	unsigned long			foffset;
+	struct path			fpath;
 	unsigned long			refctr;
-	struct uprobe			*handle;
-	struct uprobe_consumer		cons;
+	char				*user_path;
+	struct uprobe_consumer		consumer;
 	unsigned long __percpu		*hits;
-	struct dyn_event		dyn;
-	struct trace_probe		probe;
+	struct uprobe			*handle;
+	struct trace_probe		tp;
 };
 
-static bool dynev_is_uev(struct dyn_event *ev)
+static bool is_trace_uprobe(struct dyn_event *ev)
 {
-	return ev->ops == &uev_dynev_ops;
+	return ev->ops == &trace_uprobe_ops;
 }
 
-static struct trace_uprobe *dynev_to_uev(struct dyn_event *ev)
+static struct trace_uprobe *to_trace_uprobe(struct dyn_event *ev)
 {
-	return container_of(ev, struct trace_uprobe, dyn);
+	return container_of(ev, struct trace_uprobe, devent);
 }
 
-static inline bool uev_is_return(struct trace_uprobe *up)
+static inline bool trace_uprobe_is_return(struct trace_uprobe *tu)
 {
-	return !!up->cons.ret_handler;
+	return !!tu->consumer.ret_handler;
 }
 
 static inline struct trace_uprobe_filter *
-uev_filter(struct trace_uprobe *up)
+trace_uprobe_get_filter(struct trace_uprobe *tu)
 {
-	return up->probe.event->filter;
+	return tu->tp.event->filter;
 }
 
 /* The first definition of the event behind @call */
-static struct trace_uprobe *call_to_uev(struct trace_event_call *call)
+static struct trace_uprobe *trace_uprobe_primary(struct trace_event_call *call)
 {
 	struct trace_probe *first = trace_probe_primary_from_call(call);
 
 	return WARN_ON_ONCE(!first) ? NULL :
-	       container_of(first, struct trace_uprobe, probe);
-}
-
-static unsigned long uev_hit_count(struct trace_uprobe *up)
-{
-	unsigned long nhits = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		nhits += *per_cpu_ptr(up->hits, cpu);
-
-	return nhits;
-}
-
-static bool uev_dynev_busy(struct dyn_event *ev)
-{
-	return trace_probe_is_enabled(&dynev_to_uev(ev)->probe);
+	       container_of(first, struct trace_uprobe, tp);
 }
 
 /*
- * "-:EVENT PATH:OFFSET args..." deletes only if the rest matches what
- * uprobe_events shows, so a line read back can be used to delete.
+ * The place as uprobe_events shows it, "PATH:0x<16 digits>[(0xREF)]"
+ * (libtracefs parses the zero-padded offset). kmalloc()ed; NULL on ENOMEM.
  */
-static bool uev_match_place(struct trace_uprobe *up,
-			    int argc, const char **argv)
+static char *trace_uprobe_place_str(struct trace_uprobe *tu)
 {
-	char buf[MAX_ARGSTR_LEN + 1];
-	size_t len;
-
-	if (!argc)
-		return true;
-
-	len = strlen(up->user_path);
-	if (strncmp(up->user_path, argv[0], len) || argv[0][len] != ':')
-		return false;
-
-	if (up->refctr)
-		snprintf(buf, sizeof(buf), "0x%016lx(0x%lx)",
-			 up->foffset, up->refctr);
-	else
-		snprintf(buf, sizeof(buf), "0x%016lx", up->foffset);
-	if (strcmp(buf, &argv[0][len + 1]))
-		return false;
-
-	return trace_probe_match_command_args(&up->probe, argc - 1, argv + 1);
+	if (!tu->refctr)
+		return kasprintf(GFP_KERNEL, "%s:0x%016lx", tu->user_path,
+				 tu->foffset);
+	return kasprintf(GFP_KERNEL, "%s:0x%016lx(0x%lx)", tu->user_path,
+			 tu->foffset, tu->refctr);
 }
 
-static bool uev_dynev_match(const char *system, const char *event,
-			    int argc, const char **argv,
-			    struct dyn_event *ev)
+/*
+ * dyn_event ->match. An empty @event names every event of @system (or of
+ * every group). "-:EVENT PATH:OFFSET args..." deletes only where the rest
+ * is what uprobe_events shows, so a line read back can be used to delete.
+ */
+static bool trace_uprobe_match(const char *system, const char *event,
+			       int argc, const char **argv,
+			       struct dyn_event *ev)
 {
-	struct trace_uprobe *up = dynev_to_uev(ev);
+	struct trace_uprobe *tu = to_trace_uprobe(ev);
+	char *place;
+	bool same;
 
-	return (event[0] == '\0' ||
-		strcmp(trace_probe_name(&up->probe), event) == 0) &&
-	       (!system || strcmp(trace_probe_group_name(&up->probe), system) == 0) &&
-	       uev_match_place(up, argc, argv);
+	if (event[0] && strcmp(event, trace_probe_name(&tu->tp)))
+		return false;
+	if (system && strcmp(system, trace_probe_group_name(&tu->tp)))
+		return false;
+	if (argc < 1)
+		return true;
+
+	place = trace_uprobe_place_str(tu);
+	same = place && !strcmp(place, argv[0]);
+	kfree(place);
+
+	return same && trace_probe_match_command_args(&tu->tp, --argc, ++argv);
 }
 
 /*
@@ -396,8 +367,8 @@ static unsigned long foffs_to_vaddr(unsigned long file_offset)
 }
 
 /* First stage of a fetch: the value the rest of the program works on */
-static int uev_fetch_base(struct fetch_insn *code, struct pt_regs *regs,
-			  unsigned long *val)
+static int trace_uprobe_fetch_base(struct fetch_insn *code, struct pt_regs *regs,
+				   unsigned long *val)
 {
 	switch (code->op) {
 	case FETCH_OP_IMM:
@@ -437,7 +408,7 @@ process_fetch_insn(struct fetch_insn *code, void *rec, void *edata,
 	if (code->op == FETCH_OP_DATA)
 		return fetch_kernel_string(code->data, code + 1, dest, base);
 
-	err = uev_fetch_base(code, rec, &val);
+	err = trace_uprobe_fetch_base(code, rec, &val);
 	if (err)
 		return err;
 
@@ -450,11 +421,11 @@ process_fetch_insn(struct fetch_insn *code, void *rec, void *edata,
  * target task) want all mms too; perf events bound to a task want that
  * task's mm only.
  */
-static void uev_filter_reset(struct trace_uprobe_filter *filter)
+static void trace_uprobe_filter_init(struct trace_uprobe_filter *filter)
 {
-	INIT_LIST_HEAD(&filter->perf_events);
-	filter->nr_systemwide = 0;
 	rwlock_init(&filter->rwlock);
+	filter->nr_systemwide = 0;
+	INIT_LIST_HEAD(&filter->perf_events);
 }
 
 /* Called with filter->rwlock held */
@@ -474,42 +445,49 @@ static bool filter_wants_mm_locked(struct trace_uprobe_filter *filter,
 	return false;
 }
 
-static bool uev_perf_wants_mm(struct trace_uprobe *up,
-			      struct mm_struct *mm)
+/*
+ * Which users of @tu's event want a hit in @mm: the TP_FLAG_TRACE and
+ * TP_FLAG_PROFILE bits of the event, the latter only where a perf event of
+ * it covers @mm. Zero means no event of this probe wants @mm.
+ */
+static unsigned int trace_uprobe_users_in(struct trace_uprobe *tu,
+					  struct mm_struct *mm)
 {
-	struct trace_uprobe_filter *filter = uev_filter(up);
-	bool ret;
+	unsigned int users = trace_probe_load_flag(&tu->tp) &
+			     (TP_FLAG_TRACE | TP_FLAG_PROFILE);
+	struct trace_uprobe_filter *filter = trace_uprobe_get_filter(tu);
 
-	read_lock(&filter->rwlock);
-	ret = filter_wants_mm_locked(filter, mm);
-	read_unlock(&filter->rwlock);
-
-	return ret;
+	if (users & TP_FLAG_PROFILE) {
+		guard(read_lock)(&filter->rwlock);
+		if (!filter_wants_mm_locked(filter, mm))
+			users &= ~TP_FLAG_PROFILE;
+	}
+	return users;
 }
 
-/* The consumer's filter: should the core plant this probe in @mm? */
-static bool uev_consumer_filter(struct uprobe_consumer *uc,
-				struct mm_struct *mm)
+/*
+ * The consumer's filter: should the core keep this probe in @mm? Ftrace
+ * wants every mm; perf those its events cover.
+ */
+static bool trace_uprobe_consumer_filter(struct uprobe_consumer *uc,
+					 struct mm_struct *mm)
 {
-	struct trace_uprobe *up = container_of(uc, struct trace_uprobe,
-					       cons);
+	struct trace_uprobe *tu = container_of(uc, struct trace_uprobe,
+					       consumer);
 
-	if (trace_probe_test_flag(&up->probe, TP_FLAG_TRACE))
-		return true;
-
-	return uev_perf_wants_mm(up, mm);
+	return trace_uprobe_users_in(tu, mm) != 0;
 }
 
 /* Ask the core to re-evaluate the filter for every probe of an event */
-static int uev_reapply_filter(struct trace_probe *tp, bool add)
+static int trace_uprobe_reapply_filter(struct trace_probe *tp, bool add)
 {
-	struct trace_uprobe *up;
+	struct trace_uprobe *tu;
 	int ret;
 
-	list_for_each_entry(up, trace_probe_probe_list(tp), probe.list) {
-		if (!up->handle)
+	list_for_each_entry(tu, trace_probe_probe_list(tp), tp.list) {
+		if (!tu->handle)
 			continue;
-		ret = uprobe_apply(up->handle, &up->cons, add);
+		ret = uprobe_apply(tu->handle, &tu->consumer, add);
 		if (ret && add)
 			return ret;
 	}
@@ -529,8 +507,8 @@ static bool filter_already_covers(struct trace_probe *tp, struct perf_event *eve
 	       filter_wants_mm_locked(filter, READ_ONCE(event->hw.target->mm));
 }
 
-static int uev_perf_unbind(struct trace_event_call *call,
-			   struct perf_event *event)
+static int trace_uprobe_perf_close(struct trace_event_call *call,
+				   struct perf_event *event)
 {
 	struct trace_probe *tp = trace_probe_primary_from_call(call);
 	struct trace_uprobe_filter *filter;
@@ -549,13 +527,13 @@ static int uev_perf_unbind(struct trace_event_call *call,
 	write_unlock(&filter->rwlock);
 
 	if (!covered)
-		uev_reapply_filter(tp, false);
+		trace_uprobe_reapply_filter(tp, false);
 
 	return 0;
 }
 
-static int uev_perf_bind(struct trace_event_call *call,
-			 struct perf_event *event)
+static int trace_uprobe_perf_open(struct trace_event_call *call,
+				  struct perf_event *event)
 {
 	struct trace_probe *tp = trace_probe_primary_from_call(call);
 	struct trace_uprobe_filter *filter;
@@ -577,65 +555,73 @@ static int uev_perf_bind(struct trace_event_call *call,
 	if (covered)
 		return 0;
 
-	ret = uev_reapply_filter(tp, true);
+	ret = trace_uprobe_reapply_filter(tp, true);
 	if (ret)
-		uev_perf_unbind(call, event);
+		trace_uprobe_perf_close(call, event);
 
 	return ret;
 }
 
 /*
- * Registration with the uprobes core. Called under event_mutex.
+ * Registration with the uprobes core, under event_mutex. The core asks the
+ * consumer's filter in which mms to install the breakpoint.
  */
-static int uev_plant(struct trace_uprobe *up)
+static int trace_uprobe_plant(struct trace_uprobe *tu)
 {
-	struct uprobe *uprobe;
+	struct uprobe *uprobe = uprobe_register(d_real_inode(tu->fpath.dentry),
+						tu->foffset, tu->refctr,
+						&tu->consumer);
 
-	uprobe = uprobe_register(d_real_inode(up->fpath.dentry), up->foffset,
-				 up->refctr, &up->cons);
-	if (IS_ERR(uprobe))
-		return PTR_ERR(uprobe);
-
-	up->handle = uprobe;
-	return 0;
+	tu->handle = IS_ERR(uprobe) ? NULL : uprobe;
+	return PTR_ERR_OR_ZERO(uprobe);
 }
 
-/* Unregister every attached probe of @tp and wait for their handlers */
-static void uev_unplant_all(struct trace_probe *tp)
+/*
+ * Take @tu's consumer off its uprobe, if planted. Handlers may still run
+ * until uprobe_unregister_sync(); returns whether the caller must wait.
+ */
+static bool trace_uprobe_unplant_nosync(struct trace_uprobe *tu)
 {
-	struct trace_uprobe *up;
-	bool any = false;
+	struct uprobe *uprobe = tu->handle;
 
-	list_for_each_entry(up, trace_probe_probe_list(tp), probe.list) {
-		if (!up->handle)
-			continue;
-		uprobe_unregister_nosync(up->handle, &up->cons);
-		up->handle = NULL;
-		any = true;
-	}
+	if (!uprobe)
+		return false;
+	tu->handle = NULL;
+	uprobe_unregister_nosync(uprobe, &tu->consumer);
+	return true;
+}
 
-	if (any)
+/* Unplant every probe of @tp and wait for their handlers */
+static void trace_uprobe_unplant_all(struct trace_probe *tp)
+{
+	struct trace_uprobe *tu;
+	unsigned int n = 0;
+
+	list_for_each_entry(tu, trace_probe_probe_list(tp), tp.list)
+		n += trace_uprobe_unplant_nosync(tu);
+
+	if (n)
 		uprobe_unregister_sync();
 }
 
 /* Plant every probe of @tp; on failure none stays planted */
-static int uev_plant_all(struct trace_probe *tp)
+static int trace_uprobe_plant_all(struct trace_probe *tp)
 {
-	struct trace_uprobe *up;
-	int err = 0;
+	struct trace_uprobe *tu;
+	int err;
 
-	list_for_each_entry(up, trace_probe_probe_list(tp), probe.list) {
-		err = uev_plant(up);
+	list_for_each_entry(tu, trace_probe_probe_list(tp), tp.list) {
+		err = trace_uprobe_plant(tu);
 		if (err) {
-			uev_unplant_all(tp);
-			break;
+			trace_uprobe_unplant_all(tp);
+			return err;
 		}
 	}
-	return err;
+	return 0;
 }
 
 /* Note @file (an ftrace instance) or perf (@file == NULL) as a user of @tp */
-static int uev_add_user(struct trace_probe *tp, struct trace_event_file *file)
+static int trace_uprobe_add_user(struct trace_probe *tp, struct trace_event_file *file)
 {
 	if (!file) {
 		trace_probe_set_flag(tp, TP_FLAG_PROFILE);
@@ -644,8 +630,8 @@ static int uev_add_user(struct trace_probe *tp, struct trace_event_file *file)
 	return trace_probe_add_file(tp, file);
 }
 
-/* Reverse of uev_add_user() */
-static int uev_drop_user(struct trace_probe *tp, struct trace_event_file *file)
+/* Reverse of trace_uprobe_add_user() */
+static int trace_uprobe_drop_user(struct trace_probe *tp, struct trace_event_file *file)
 {
 	if (!file) {
 		trace_probe_clear_flag(tp, TP_FLAG_PROFILE);
@@ -659,8 +645,8 @@ static int uev_drop_user(struct trace_probe *tp, struct trace_event_file *file)
  * user plants every probe of the event; ftrace joining an event only perf
  * had used widens the probes from perf's targets to all processes.
  */
-static int uev_enable(struct trace_event_call *call,
-		      struct trace_event_file *file)
+static int trace_uprobe_enable(struct trace_event_call *call,
+			       struct trace_event_file *file)
 {
 	struct trace_probe *tp = trace_probe_primary_from_call(call);
 	bool was_active, was_traced;
@@ -673,28 +659,28 @@ static int uev_enable(struct trace_event_call *call,
 	was_active = trace_probe_is_enabled(tp);
 	was_traced = trace_probe_test_flag(tp, TP_FLAG_TRACE);
 
-	err = uev_add_user(tp, file);
+	err = trace_uprobe_add_user(tp, file);
 	if (err)
 		return err;
 
 	if (!was_active) {
 		err = uprobe_scratch_hold();
 		if (!err) {
-			err = uev_plant_all(tp);
+			err = trace_uprobe_plant_all(tp);
 			if (err)
 				uprobe_scratch_release();
 		}
 	} else if (file && !was_traced) {
-		err = uev_reapply_filter(tp, true);
+		err = trace_uprobe_reapply_filter(tp, true);
 	}
 
 	if (err)
-		uev_drop_user(tp, file);
+		trace_uprobe_drop_user(tp, file);
 	return err;
 }
 
-static int uev_disable(struct trace_event_call *call,
-		       struct trace_event_file *file)
+static int trace_uprobe_disable(struct trace_event_call *call,
+				struct trace_event_file *file)
 {
 	struct trace_probe *tp = trace_probe_primary_from_call(call);
 	int err;
@@ -703,17 +689,17 @@ static int uev_disable(struct trace_event_call *call,
 	if (WARN_ON_ONCE(!tp))
 		return -ENODEV;
 
-	err = uev_drop_user(tp, file);
+	err = trace_uprobe_drop_user(tp, file);
 	if (err)
 		return err;
 
 	if (!trace_probe_is_enabled(tp)) {
 		/* The last user left: take the probes out everywhere */
-		uev_unplant_all(tp);
+		trace_uprobe_unplant_all(tp);
 		uprobe_scratch_release();
 	} else if (file && !trace_probe_test_flag(tp, TP_FLAG_TRACE)) {
 		/* Only perf is left: drop the probes from unwanted mms */
-		uev_reapply_filter(tp, false);
+		trace_uprobe_reapply_filter(tp, false);
 	}
 	return 0;
 }
@@ -731,7 +717,7 @@ struct uprobe_hit {
 	int		dsize;		/* size of @data */
 };
 
-static void hit_fill_record(struct uev_record_head *rec,
+static void hit_fill_record(struct trace_uprobe_rec *rec,
 			    struct uprobe_hit *hit)
 {
 	size_t addr_bytes = hit->hsize - sizeof(*rec);
@@ -741,16 +727,16 @@ static void hit_fill_record(struct uev_record_head *rec,
 }
 
 /* Write one record to every ftrace instance the event is enabled in */
-static void hit_to_ftrace(struct trace_uprobe *up, struct uprobe_hit *hit)
+static void hit_to_ftrace(struct trace_uprobe *tu, struct uprobe_hit *hit)
 {
 	struct trace_event_buffer tbuf;
 	struct event_file_link *link;
-	struct uev_record_head *rec;
+	struct trace_uprobe_rec *rec;
 
 	/* Ring buffer writers must not be preempted */
 	guard(preempt)();
 	guard(rcu)();
-	trace_probe_for_each_link_rcu(link, &up->probe) {
+	trace_probe_for_each_link_rcu(link, &tu->tp) {
 		if (trace_trigger_soft_disabled(link->file))
 			continue;
 
@@ -792,11 +778,11 @@ static u32 hit_run_bpf(struct trace_event_call *call, struct pt_regs *regs)
 }
 #endif /* CONFIG_BPF_EVENTS */
 
-static void hit_to_perf(struct trace_uprobe *up, struct uprobe_hit *hit)
+static void hit_to_perf(struct trace_uprobe *tu, struct uprobe_hit *hit)
 {
-	struct trace_event_call *call = trace_probe_event_call(&up->probe);
+	struct trace_event_call *call = trace_probe_event_call(&tu->tp);
 	struct hlist_head *events;
-	struct uev_record_head *rec;
+	struct trace_uprobe_rec *rec;
 	int len, rctx;
 
 	/* perf puts a u32 size in front and wants the sample u64 aligned */
@@ -816,113 +802,122 @@ static void hit_to_perf(struct trace_uprobe *up, struct uprobe_hit *hit)
 	}
 }
 
-/* Fetch the arguments of @up into the scratch buffer @buf */
-static void hit_fetch_args(struct trace_uprobe *up, struct uprobe_hit *hit,
+/* Fetch the arguments of @tu into the scratch buffer @buf */
+static void hit_fetch_args(struct trace_uprobe *tu, struct uprobe_hit *hit,
 			   void *buf)
 {
-	int room = UPROBE_RECORD_MAX - hit->hsize - up->probe.size;
+	int room = UPROBE_RECORD_MAX - hit->hsize - tu->tp.size;
 	int dsize;
 
 	/* The fixed part of the largest definition always fits */
 	BUILD_BUG_ON(UPROBE_RECORD_MAX <=
-		     uprobe_head_size(true) + MAX_PROBE_EVENT_SIZE);
+		     trace_uprobe_head_size(true) + MAX_PROBE_EVENT_SIZE);
 
-	dsize = min(__get_data_size(&up->probe, hit->regs, NULL), room);
+	dsize = min(__get_data_size(&tu->tp, hit->regs, NULL), room);
 
 	/*
 	 * Arguments that fail to read are left untouched; clear them so a
 	 * record never carries bytes from an earlier hit of another task.
 	 */
-	memset(buf, 0, up->probe.size + dsize);
-	store_trace_args(buf, &up->probe, hit->regs, NULL, hit->hsize, dsize);
+	memset(buf, 0, tu->tp.size + dsize);
+	store_trace_args(buf, &tu->tp, hit->regs, NULL, hit->hsize, dsize);
 
 	hit->data = buf;
-	hit->dsize = up->probe.size + dsize;
+	hit->dsize = tu->tp.size + dsize;
 }
 
 /*
- * Common to entry and return hits: count, filter, fetch once, emit.
- * current->utask->vaddr points to the uprobe_dispatch_data of this hit.
+ * Record one hit for the @users (TP_FLAG_TRACE, TP_FLAG_PROFILE) that want
+ * it: fetch once, emit to each.
  */
-static int uev_handle_hit(struct trace_uprobe *up, struct pt_regs *regs,
-			  unsigned long ip, unsigned long ret_ip)
+static void trace_uprobe_record_hit(struct trace_uprobe *tu, struct pt_regs *regs,
+				    unsigned int users, unsigned long ip,
+				    unsigned long ret_ip)
 {
-	unsigned int flags = trace_probe_load_flag(&up->probe);
+	struct uprobe_hit hit = {
+		.regs	= regs,
+		.addr	= { ip, ret_ip },
+		.hsize	= trace_uprobe_head_size(trace_uprobe_is_return(tu)),
+	};
 	struct uprobe_scratch *scratch;
-	struct uprobe_hit hit;
-	bool to_perf = false;
 
-	this_cpu_inc(*up->hits);
-
-	/* If only perf uses the probe and not in this mm, the core drops it */
-	if (flags & TP_FLAG_PROFILE) {
-		if (uev_perf_wants_mm(up, current->mm))
-			to_perf = hit_run_bpf(trace_probe_event_call(&up->probe),
-					      regs);
-		else if (!(flags & TP_FLAG_TRACE))
-			return UPROBE_HANDLER_REMOVE;
-	}
-	if (!to_perf && !(flags & TP_FLAG_TRACE))
-		return 0;
-
-	hit.regs = regs;
-	hit.addr[0] = ip;
-	hit.addr[1] = ret_ip;
-	hit.hsize = uprobe_head_size(uev_is_return(up));
+	/* BPF programs attached through perf may filter the perf record out */
+	if ((users & TP_FLAG_PROFILE) &&
+	    !hit_run_bpf(trace_probe_event_call(&tu->tp), regs))
+		users &= ~TP_FLAG_PROFILE;
+	if (!users)
+		return;
 
 	scratch = raw_cpu_ptr(uprobe_scratch);
 	mutex_lock(&scratch->lock);
-	hit_fetch_args(up, &hit, scratch->buf);
-
-	if (flags & TP_FLAG_TRACE)
-		hit_to_ftrace(up, &hit);
-	if (to_perf)
-		hit_to_perf(up, &hit);
+	hit_fetch_args(tu, &hit, scratch->buf);
+	if (users & TP_FLAG_TRACE)
+		hit_to_ftrace(tu, &hit);
+	if (users & TP_FLAG_PROFILE)
+		hit_to_perf(tu, &hit);
 	mutex_unlock(&scratch->lock);
-
-	return 0;
 }
 
 /*
- * Handle a hit of @up at @func (the probed address; for a return probe the
- * function's).  While it runs, current->utask->vaddr points to a
- * uprobe_dispatch_data instead: @+FOFFS fetches and BPF's
- * bpf_get_func_ip() read both the probe and the address from there.
+ * Record a hit of @tu at @func (the probed address; for a return probe the
+ * function's). Meanwhile current->utask->vaddr points to a
+ * uprobe_dispatch_data: @+FOFFS fetches and BPF's bpf_get_func_ip() read
+ * both the probe and the address from there. Return handlers run outside a
+ * breakpoint hit, so whatever vaddr held is put back afterwards.
  */
-static int uev_dispatch(struct trace_uprobe *up, struct pt_regs *regs,
-			unsigned long func, unsigned long ret_ip)
+static void trace_uprobe_dispatch(struct trace_uprobe *tu, struct pt_regs *regs,
+				  unsigned int users, unsigned long func,
+				  unsigned long ret_ip)
 {
+	struct uprobe_dispatch_data udd = { .tu = tu, .bp_addr = func };
 	struct uprobe_task *utask = current->utask;
-	struct uprobe_dispatch_data udd = { .tu = up, .bp_addr = func };
-	int ret;
+	unsigned long saved = utask->vaddr;
 
 	utask->vaddr = (unsigned long)&udd;
-	ret = uev_handle_hit(up, regs, func, ret_ip);
-	utask->vaddr = func;
-	return ret;
+	trace_uprobe_record_hit(tu, regs, users, func, ret_ip);
+	utask->vaddr = saved;
 }
 
-static int uev_entry_handler(struct uprobe_consumer *uc, struct pt_regs *regs)
+/*
+ * The breakpoint was hit. Entry and return probes alike ask the core to
+ * take it out of this mm when no event of theirs wants the mm (only perf
+ * uses the event, and none of its perf events covers current->mm): for a
+ * return probe that also saves hijacking the return address. The core
+ * does so only if no consumer's filter wants the mm either.
+ */
+static int trace_uprobe_entry_handler(struct uprobe_consumer *uc,
+				      struct pt_regs *regs)
 {
-	struct trace_uprobe *up = container_of(uc, struct trace_uprobe, cons);
+	struct trace_uprobe *tu = container_of(uc, struct trace_uprobe, consumer);
+	unsigned int users;
 
 	if (WARN_ON_ONCE(!current->utask))
 		return 0;
-	return uev_dispatch(up, regs, current->utask->vaddr, 0);
+
+	this_cpu_inc(*tu->hits);
+	users = trace_uprobe_users_in(tu, current->mm);
+	if (!users)
+		return UPROBE_HANDLER_REMOVE;
+
+	/* A return probe records when the function returns */
+	if (!trace_uprobe_is_return(tu))
+		trace_uprobe_dispatch(tu, regs, users, current->utask->vaddr, 0);
+	return 0;
 }
 
-static int uev_return_handler(struct uprobe_consumer *uc,
-			      unsigned long func, struct pt_regs *regs)
+static int trace_uprobe_return_handler(struct uprobe_consumer *uc,
+				       unsigned long func, struct pt_regs *regs)
 {
-	struct trace_uprobe *up = container_of(uc, struct trace_uprobe, cons);
-	unsigned long saved;
+	struct trace_uprobe *tu = container_of(uc, struct trace_uprobe, consumer);
+	unsigned int users;
 
 	if (WARN_ON_ONCE(!current->utask))
 		return 0;
-	/* Return handlers run outside a hit: keep whatever vaddr held. */
-	saved = current->utask->vaddr;
-	uev_dispatch(up, regs, func, instruction_pointer(regs));
-	current->utask->vaddr = saved;
+
+	users = trace_uprobe_users_in(tu, current->mm);
+	if (users)
+		trace_uprobe_dispatch(tu, regs, users, func,
+				      instruction_pointer(regs));
 	return 0;
 }
 
@@ -930,91 +925,85 @@ static int uev_return_handler(struct uprobe_consumer *uc,
  * Output: trace text and event format.
  */
 static enum print_line_t
-uev_print_record(struct trace_iterator *iter, int flags,
-		 struct trace_event *event)
+trace_uprobe_print_record(struct trace_iterator *iter, int flags,
+			  struct trace_event *event)
 {
-	struct uev_record_head *rec = (struct uev_record_head *)iter->ent;
+	struct trace_uprobe_rec *rec = (struct trace_uprobe_rec *)iter->ent;
 	struct trace_event_call *call;
 	struct trace_seq *s = &iter->seq;
-	struct trace_uprobe *up;
+	struct trace_uprobe *tu;
 	int naddr;
 
 	call = container_of(event, struct trace_event_call, event);
-	up = call_to_uev(call);
-	if (unlikely(!up))
+	tu = trace_uprobe_primary(call);
+	if (unlikely(!tu))
 		return trace_handle_return(s);
 
-	naddr = uev_is_return(up) ? 2 : 1;
+	naddr = trace_uprobe_is_return(tu) ? 2 : 1;
 	if (naddr == 2)
 		trace_seq_printf(s, "%s: (0x%lx <- 0x%lx)",
-				 trace_probe_name(&up->probe),
+				 trace_probe_name(&tu->tp),
 				 rec->addr[1], rec->addr[0]);
 	else
 		trace_seq_printf(s, "%s: (0x%lx)",
-				 trace_probe_name(&up->probe), rec->addr[0]);
+				 trace_probe_name(&tu->tp), rec->addr[0]);
 
 	/* A record whose arguments cannot be shown ends without a newline */
-	if (trace_probe_print_args(s, up->probe.args, up->probe.nr_args,
+	if (trace_probe_print_args(s, tu->tp.args, tu->tp.nr_args,
 				   (u8 *)&rec->addr[naddr], rec) >= 0)
 		trace_seq_putc(s, '\n');
 
 	return trace_handle_return(s);
 }
 
-static int uev_define_fields(struct trace_event_call *call)
-{
-	size_t base = offsetof(struct uev_record_head, addr);
-	struct trace_uprobe *up;
-	int ret;
+/* The addresses in front of the arguments, for entry and return probes */
+static const char *const trace_uprobe_addr_fields[2][2] = {
+	[false]	= { FIELD_STRING_IP },
+	[true]	= { FIELD_STRING_FUNC, FIELD_STRING_RETIP },
+};
 
-	up = call_to_uev(call);
-	if (unlikely(!up))
+static int trace_uprobe_define_fields(struct trace_event_call *call)
+{
+	struct trace_uprobe *tu = trace_uprobe_primary(call);
+	const char *const *name;
+	size_t offs;
+	int err;
+
+	if (unlikely(!tu))
 		return -ENOENT;
 
-	if (uev_is_return(up)) {
-		ret = trace_define_field(call, "unsigned long",
-					 FIELD_STRING_FUNC, base,
-					 sizeof(unsigned long), 0,
-					 FILTER_OTHER);
-		if (!ret)
-			ret = trace_define_field(call, "unsigned long",
-						 FIELD_STRING_RETIP,
-						 base + sizeof(unsigned long),
-						 sizeof(unsigned long), 0,
-						 FILTER_OTHER);
-	} else {
-		ret = trace_define_field(call, "unsigned long",
-					 FIELD_STRING_IP, base,
-					 sizeof(unsigned long), 0,
-					 FILTER_OTHER);
+	offs = offsetof(struct trace_uprobe_rec, addr);
+	name = trace_uprobe_addr_fields[trace_uprobe_is_return(tu)];
+	for (; offs < trace_uprobe_head_size(trace_uprobe_is_return(tu));
+	     offs += sizeof(unsigned long), name++) {
+		err = trace_define_field(call, "unsigned long", *name, offs,
+					 sizeof(unsigned long), 0, FILTER_OTHER);
+		if (err)
+			return err;
 	}
-	if (ret)
-		return ret;
 
-	return traceprobe_define_arg_fields(call,
-					    uprobe_head_size(uev_is_return(up)),
-					    &up->probe);
+	return traceprobe_define_arg_fields(call, offs, &tu->tp);
 }
 
 /*
  * Called by perf_trace_init()/perf_uprobe_init() or
  * __ftrace_set_clr_event(), all under event_mutex.
  */
-static int uev_reg_callback(struct trace_event_call *call,
+static int trace_uprobe_reg(struct trace_event_call *call,
 			    enum trace_reg type, void *data)
 {
 	switch (type) {
 	case TRACE_REG_PERF_OPEN:
-		return uev_perf_bind(call, data);
+		return trace_uprobe_perf_open(call, data);
 	case TRACE_REG_PERF_CLOSE:
-		return uev_perf_unbind(call, data);
+		return trace_uprobe_perf_close(call, data);
 	case TRACE_REG_REGISTER:
 	case TRACE_REG_PERF_REGISTER:
 		/* @data is the ftrace instance's file; perf passes no file */
-		return uev_enable(call, type == TRACE_REG_REGISTER ? data : NULL);
+		return trace_uprobe_enable(call, type == TRACE_REG_REGISTER ? data : NULL);
 	case TRACE_REG_UNREGISTER:
 	case TRACE_REG_PERF_UNREGISTER:
-		return uev_disable(call,
+		return trace_uprobe_disable(call,
 				   type == TRACE_REG_UNREGISTER ? data : NULL);
 	default:
 		/* PERF_ADD/PERF_DEL: perf schedules by itself, nothing to do */
@@ -1022,230 +1011,37 @@ static int uev_reg_callback(struct trace_event_call *call,
 	}
 }
 
-static struct trace_event_functions uev_output_funcs = {
-	.trace		= uev_print_record
+static struct trace_event_functions trace_uprobe_funcs = {
+	.trace = trace_uprobe_print_record,
 };
 
-static struct trace_event_fields uev_fields[] = {
-	{ .type = TRACE_FUNCTION_TYPE,
-	  .define_fields = uev_define_fields },
+static struct trace_event_fields trace_uprobe_fields[] = {
+	{ .type = TRACE_FUNCTION_TYPE, .define_fields = trace_uprobe_define_fields },
 	{}
 };
 
-static void uev_setup_call(struct trace_uprobe *up)
+/* Hook a new event's call up to our output and registration callbacks */
+static void trace_uprobe_init_call(struct trace_uprobe *tu)
 {
-	struct trace_event_call *call = trace_probe_event_call(&up->probe);
+	struct trace_event_call *call = trace_probe_event_call(&tu->tp);
+	struct trace_event_class *class = call->class;
 
-	call->event.funcs = &uev_output_funcs;
-	call->class->fields_array = uev_fields;
+	class->reg = trace_uprobe_reg;
+	class->fields_array = trace_uprobe_fields;
+	call->event.funcs = &trace_uprobe_funcs;
 	/*
 	 * A record only holds what the probed task could read itself, so a
 	 * user may sample it from its own tasks without perf_allow_tracepoint().
 	 */
 	call->flags = TRACE_EVENT_FL_UPROBE | TRACE_EVENT_FL_CAP_ANY;
-	call->class->reg = uev_reg_callback;
 }
 
 /*
  * Definition life cycle.
  */
-static void uev_free(struct trace_uprobe *up)
-{
-	if (!up)
-		return;
-
-	path_put(&up->fpath);
-	trace_probe_cleanup(&up->probe);
-	kfree(up->user_path);
-	free_percpu(up->hits);
-	kfree(up);
-}
-
-static struct trace_uprobe *uev_alloc(const char *group,
-				      const char *event, int nargs,
-				      bool is_ret)
-{
-	struct trace_uprobe *up;
-	int ret;
-
-	up = kzalloc(struct_size(up, probe.args, nargs), GFP_KERNEL);
-	if (!up)
-		return ERR_PTR(-ENOMEM);
-
-	up->hits = alloc_percpu(unsigned long);
-	if (!up->hits) {
-		ret = -ENOMEM;
-		goto error;
-	}
-
-	ret = trace_probe_init(&up->probe, event, group, true, nargs);
-	if (ret < 0)
-		goto error;
-
-	uev_filter_reset(uev_filter(up));
-	if (is_ret)
-		up->cons.ret_handler = uev_return_handler;
-	else
-		up->cons.handler = uev_entry_handler;
-	up->cons.filter = uev_consumer_filter;
-	dyn_event_init(&up->dyn, &uev_dynev_ops);
-
-	return up;
-
-error:
-	uev_free(up);
-	return ERR_PTR(ret);
-}
-
-static struct trace_uprobe *uev_lookup(const char *event,
-				       const char *group)
-{
-	struct trace_uprobe *up;
-	struct dyn_event *pos;
-
-	for_each_dyn_event(pos) {
-		if (!dynev_is_uev(pos))
-			continue;
-		up = dynev_to_uev(pos);
-		if (strcmp(trace_probe_name(&up->probe), event) == 0 &&
-		    strcmp(trace_probe_group_name(&up->probe), group) == 0)
-			return up;
-	}
-
-	return NULL;
-}
-
-/* Unregister a definition; the event goes with its last probe */
-static int uev_unlink(struct trace_uprobe *up)
-{
-	struct trace_probe *tp = &up->probe;
-
-	/* A sibling may go while the event is in use; detach it alone */
-	if (trace_probe_has_sibling(tp)) {
-		if (up->handle) {
-			uprobe_unregister_nosync(up->handle, &up->cons);
-			uprobe_unregister_sync();
-			up->handle = NULL;
-		}
-		goto unlink;
-	}
-
-	if (trace_probe_is_enabled(tp))
-		return -EBUSY;
-
-	if (trace_event_dyn_busy(trace_probe_event_call(tp)))
-		return -EBUSY;
-
-	/* Fails if the event is still in use by ftrace or perf */
-	if (trace_probe_unregister_event_call(tp))
-		return -EBUSY;
-
-unlink:
-	dyn_event_remove(&up->dyn);
-	trace_probe_unlink(tp);
-	return 0;
-}
-
-static bool uev_duplicates(struct trace_uprobe *orig,
-			   struct trace_uprobe *comp)
-{
-	struct trace_probe_event *tpe = orig->probe.event;
-	struct inode *comp_inode = d_real_inode(comp->fpath.dentry);
-	int i;
-
-	list_for_each_entry(orig, &tpe->probes, probe.list) {
-		if (comp_inode != d_real_inode(orig->fpath.dentry) ||
-		    comp->foffset != orig->foffset)
-			continue;
-
-		/*
-		 * trace_probe_compare_arg_type() ensured that nr_args and
-		 * each argument name and type are the same; compare the
-		 * fetch commands too.
-		 */
-		for (i = 0; i < orig->probe.nr_args; i++) {
-			if (strcmp(orig->probe.args[i].comm,
-				   comp->probe.args[i].comm))
-				break;
-		}
-
-		if (i == orig->probe.nr_args)
-			return true;
-	}
-
-	return false;
-}
-
-/* Add @up as one more probe of the existing event of @first */
-static int uev_append(struct trace_uprobe *up, struct trace_uprobe *first)
-{
-	int mismatch, err;
-
-	mismatch = trace_probe_compare_arg_type(&up->probe, &first->probe);
-	if (mismatch) {
-		/* The log counts the command word and the place before args */
-		trace_probe_log_set_index(mismatch + 1);
-		trace_probe_log_err(0, DIFF_ARG_TYPE);
-		return -EEXIST;
-	}
-	if (uev_duplicates(first, up)) {
-		trace_probe_log_set_index(0);
-		trace_probe_log_err(0, SAME_PROBE);
-		return -EEXIST;
-	}
-
-	err = trace_probe_append(&up->probe, &first->probe);
-	/* A live event needs the new probe planted right away */
-	if (!err && trace_probe_is_enabled(&up->probe)) {
-		err = uev_plant(up);
-		if (err)
-			trace_probe_unlink(&up->probe);
-	}
-	if (!err)
-		dyn_event_add(&up->dyn, trace_probe_event_call(&up->probe));
-	return err;
-}
-
-/*
- * Make @up visible: as a new event, or as one more probe of the event of
- * the same GRP/EVENT if that exists and is of the same kind.
- */
-static int uev_publish(struct trace_uprobe *up)
-{
-	struct trace_uprobe *first;
-	int err;
-
-	guard(mutex)(&event_mutex);
-
-	first = uev_lookup(trace_probe_name(&up->probe),
-			   trace_probe_group_name(&up->probe));
-	if (first && uev_is_return(first) != uev_is_return(up)) {
-		trace_probe_log_set_index(0);
-		trace_probe_log_err(0, DIFF_PROBE_TYPE);
-		return -EEXIST;
-	}
-	if (first)
-		return uev_append(up, first);
-
-	uev_setup_call(up);
-	err = trace_probe_register_event_call(&up->probe);
-	if (err == -EEXIST) {
-		/* The name belongs to an event of another kind */
-		trace_probe_log_set_index(0);
-		trace_probe_log_err(0, EVENT_EXIST);
-		return err;
-	}
-	if (err) {
-		pr_warn("Failed to register probe event(%d)\n", err);
-		return err;
-	}
-
-	dyn_event_add(&up->dyn, trace_probe_event_call(&up->probe));
-	return 0;
-}
 
 /* Where a definition probes, as parsed from "PATH:OFFSET..." */
-struct uev_place {
+struct trace_uprobe_place {
 	char		*spec;		/* PATH once parsed; kmalloc()ed */
 	struct path	fpath;
 	unsigned long	foffset;
@@ -1253,11 +1049,233 @@ struct uev_place {
 	bool		is_return;
 };
 
+/* Also takes apart what trace_uprobe_alloc() got only halfway through */
+static void trace_uprobe_free(struct trace_uprobe *tu)
+{
+	if (IS_ERR_OR_NULL(tu))
+		return;
+
+	free_percpu(tu->hits);
+	trace_probe_cleanup(&tu->tp);
+	kfree(tu->user_path);
+	path_put(&tu->fpath);
+	kfree(tu);
+}
+
+/*
+ * The callbacks of entry and return probes. Both have an entry handler:
+ * it counts the hit and asks the core to take the breakpoint out of mms
+ * no event of the probe wants.
+ */
+static const struct uprobe_consumer trace_uprobe_consumers[2] = {
+	[false] = {
+		.handler	= trace_uprobe_entry_handler,
+		.filter		= trace_uprobe_consumer_filter,
+	},
+	[true] = {
+		.handler	= trace_uprobe_entry_handler,
+		.ret_handler	= trace_uprobe_return_handler,
+		.filter		= trace_uprobe_consumer_filter,
+	},
+};
+
+/*
+ * A definition of @group/@event at @pl with room for @nargs arguments. It
+ * takes over @pl's file reference and path string, which are dropped if it
+ * fails: @pl is consumed either way.
+ */
+static struct trace_uprobe *trace_uprobe_alloc(struct trace_uprobe_place *pl,
+					       const char *group,
+					       const char *event, int nargs)
+{
+	struct trace_uprobe *tu = kzalloc(struct_size(tu, tp.args, nargs),
+					  GFP_KERNEL);
+	int err;
+
+	if (!tu) {
+		path_put(&pl->fpath);
+		kfree(pl->spec);
+		return ERR_PTR(-ENOMEM);
+	}
+
+	tu->user_path = pl->spec;
+	tu->fpath = pl->fpath;
+	tu->foffset = pl->foffset;
+	tu->refctr = pl->refctr;
+	tu->consumer = trace_uprobe_consumers[pl->is_return];
+	dyn_event_init(&tu->devent, &trace_uprobe_ops);
+
+	err = trace_probe_init(&tu->tp, event, group, true, nargs);
+	if (!err) {
+		trace_uprobe_filter_init(trace_uprobe_get_filter(tu));
+		tu->hits = alloc_percpu(unsigned long);
+		err = tu->hits ? 0 : -ENOMEM;
+	}
+	if (err) {
+		trace_uprobe_free(tu);
+		return ERR_PTR(err);
+	}
+	return tu;
+}
+
+/* The first definition of @group/@event, found as "-:GRP/EVENT" would be */
+static struct trace_uprobe *trace_uprobe_find(const char *group,
+					      const char *event)
+{
+	struct dyn_event *pos;
+
+	for_each_dyn_event(pos) {
+		if (is_trace_uprobe(pos) &&
+		    trace_uprobe_match(group, event, 0, NULL, pos))
+			return to_trace_uprobe(pos);
+	}
+	return NULL;
+}
+
+/*
+ * Take @tu off the dynamic event list and out of its event. A sibling goes
+ * alone, even while the event is in use; the event goes with its last
+ * probe, but only once nobody uses it.
+ */
+static int trace_uprobe_unlink(struct trace_uprobe *tu)
+{
+	struct trace_probe *tp = &tu->tp;
+
+	if (trace_probe_has_sibling(tp)) {
+		if (trace_uprobe_unplant_nosync(tu))
+			uprobe_unregister_sync();
+	} else if (trace_probe_is_enabled(tp) ||
+		   trace_event_dyn_busy(trace_probe_event_call(tp)) ||
+		   trace_probe_unregister_event_call(tp)) {
+		return -EBUSY;
+	}
+
+	dyn_event_remove(&tu->devent);
+	trace_probe_unlink(tp);
+	return 0;
+}
+
+/* Do @a and @b fetch alike, argument by argument? */
+static bool trace_uprobe_same_fetch(struct trace_probe *a,
+				    struct trace_probe *b)
+{
+	int i = a->nr_args;
+
+	if (i != b->nr_args)
+		return false;
+	while (i--) {
+		if (strcmp(a->args[i].comm, b->args[i].comm))
+			return false;
+	}
+	return true;
+}
+
+/* Would @tu repeat a probe of @event exactly: same place, same fetches? */
+static bool trace_uprobe_repeats(struct trace_uprobe *tu,
+				 struct trace_probe *event)
+{
+	struct inode *inode = d_real_inode(tu->fpath.dentry);
+	struct trace_uprobe *sib;
+
+	list_for_each_entry(sib, trace_probe_probe_list(event), tp.list) {
+		if (sib->foffset == tu->foffset &&
+		    d_real_inode(sib->fpath.dentry) == inode &&
+		    trace_uprobe_same_fetch(&sib->tp, &tu->tp))
+			return true;
+	}
+	return false;
+}
+
+/* Log @err (a TP_ERR_* code) with the caret under command word @word */
+static void trace_uprobe_log_word(int word, int err)
+{
+	trace_probe_log_set_index(word);
+	__trace_probe_log_err(0, err);
+}
+
+/*
+ * May @tu join the event of @first, the existing GRP/EVENT? Only as a
+ * probe of the same kind, with the same argument names and types, and not
+ * as a copy of a probe the event has. Otherwise the reason is logged.
+ */
+static int trace_uprobe_check_join(struct trace_uprobe *tu,
+				   struct trace_uprobe *first)
+{
+	/* Argument N (1-based) is command word N + 1 */
+	int diff = trace_probe_compare_arg_type(&tu->tp, &first->tp);
+
+	if (trace_uprobe_is_return(tu) != trace_uprobe_is_return(first))
+		trace_uprobe_log_word(0, TP_ERR_DIFF_PROBE_TYPE);
+	else if (diff)
+		trace_uprobe_log_word(diff + 1, TP_ERR_DIFF_ARG_TYPE);
+	else if (trace_uprobe_repeats(tu, &first->tp))
+		trace_uprobe_log_word(0, TP_ERR_SAME_PROBE);
+	else
+		return 0;
+	return -EEXIST;
+}
+
+/*
+ * Move @tu into the event of @first. A probe joining an event in use is
+ * planted right away; if that fails it leaves the event again.
+ */
+static int trace_uprobe_join(struct trace_uprobe *tu,
+			     struct trace_uprobe *first)
+{
+	int err = trace_probe_append(&tu->tp, &first->tp);
+
+	if (err || !trace_probe_is_enabled(&tu->tp))
+		return err;
+
+	err = trace_uprobe_plant(tu);
+	if (err)
+		trace_probe_unlink(&tu->tp);
+	return err;
+}
+
+/* Give @tu an event of its own */
+static int trace_uprobe_new_event(struct trace_uprobe *tu)
+{
+	int err;
+
+	trace_uprobe_init_call(tu);
+	err = trace_probe_register_event_call(&tu->tp);
+	if (err == -EEXIST)	/* the name belongs to an event of another kind */
+		trace_uprobe_log_word(0, TP_ERR_EVENT_EXIST);
+	else if (err)
+		pr_warn("Failed to register probe event(%d)\n", err);
+	return err;
+}
+
+/*
+ * Make @tu visible: as one more probe of the event GRP/EVENT if that
+ * exists and may take it, else as a new event.
+ */
+static int trace_uprobe_publish(struct trace_uprobe *tu)
+{
+	struct trace_uprobe *first;
+	int err;
+
+	guard(mutex)(&event_mutex);
+
+	first = trace_uprobe_find(trace_probe_group_name(&tu->tp),
+				  trace_probe_name(&tu->tp));
+	if (!first)
+		err = trace_uprobe_new_event(tu);
+	else
+		err = trace_uprobe_check_join(tu, first) ?:
+		      trace_uprobe_join(tu, first);
+
+	if (!err)
+		dyn_event_add(&tu->devent, trace_probe_event_call(&tu->tp));
+	return err;
+}
+
 /*
  * Take a reference on the regular file at @name. Errors go to the error log
  * only for uprobe_events commands (@log): perf's local events have none.
  */
-static int uev_pin_file(const char *name, struct path *fpath, bool log)
+static int trace_uprobe_pin_file(const char *name, struct path *fpath, bool log)
 {
 	int err = kern_path(name, LOOKUP_FOLLOW, fpath);
 
@@ -1275,33 +1293,11 @@ static int uev_pin_file(const char *name, struct path *fpath, bool log)
 	return 0;
 }
 
-/*
- * Allocate a definition for @pl and move @pl's file reference and string
- * into it; on failure they are dropped, so @pl is consumed either way.
- */
-static struct trace_uprobe *uev_new_at(struct uev_place *pl,
-				       const char *group, const char *event,
-				       int nargs)
-{
-	struct trace_uprobe *up = uev_alloc(group, event, nargs, pl->is_return);
-
-	if (IS_ERR(up)) {
-		path_put(&pl->fpath);
-		kfree(pl->spec);
-		return up;
-	}
-	up->user_path = pl->spec;
-	up->fpath = pl->fpath;
-	up->foffset = pl->foffset;
-	up->refctr = pl->refctr;
-	return up;
-}
-
-static int uev_set_print_fmt(struct trace_uprobe *up)
+static int trace_uprobe_set_print_fmt(struct trace_uprobe *tu)
 {
 	int err;
 
-	err = traceprobe_set_print_fmt(&up->probe, uev_is_return(up) ?
+	err = traceprobe_set_print_fmt(&tu->tp, trace_uprobe_is_return(tu) ?
 				       PROBE_PRINT_RETURN : PROBE_PRINT_NORMAL);
 	return err < 0 ? err : 0;
 }
@@ -1338,7 +1334,7 @@ static int parse_refctr(const char *spec, char *open, unsigned long *refctr)
  * fill in the numbers. The last ':' separates path and offset; the caller
  * made sure there is one.
  */
-static int parse_probe_place(struct uev_place *pl)
+static int parse_probe_place(struct trace_uprobe_place *pl)
 {
 	char *spec = pl->spec;
 	char *num = strrchr(spec, ':') + 1;
@@ -1372,7 +1368,7 @@ static int parse_probe_place(struct uev_place *pl)
 }
 
 /* Parse and pin the place argument @arg; errors are logged against it */
-static int uev_resolve_place(const char *arg, struct uev_place *pl)
+static int trace_uprobe_resolve_place(const char *arg, struct trace_uprobe_place *pl)
 {
 	int err;
 
@@ -1383,29 +1379,29 @@ static int uev_resolve_place(const char *arg, struct uev_place *pl)
 
 	err = parse_probe_place(pl);
 	if (!err)
-		err = uev_pin_file(pl->spec, &pl->fpath, true);
+		err = trace_uprobe_pin_file(pl->spec, &pl->fpath, true);
 	if (err)
 		kfree(pl->spec);
 	return err;
 }
 
 /* Parse the fetch arguments, which follow the command word and the place */
-static int uev_parse_args(struct trace_uprobe *up, int argc, const char **argv)
+static int trace_uprobe_parse_args(struct trace_uprobe *tu, int argc, const char **argv)
 {
 	struct traceprobe_parse_context ctx = {
 		.flags = TPARG_FL_USER |
-			 (uev_is_return(up) ? TPARG_FL_RETURN : 0),
+			 (trace_uprobe_is_return(tu) ? TPARG_FL_RETURN : 0),
 	};
 	int n, err = 0;
 
 	for (n = 0; n < argc && !err; n++) {
 		trace_probe_log_set_index(n + 2);
 		ctx.offset = 0;
-		err = traceprobe_parse_probe_arg(&up->probe, n, argv[n], &ctx);
+		err = traceprobe_parse_probe_arg(&tu->tp, n, argv[n], &ctx);
 	}
 	traceprobe_finish_parse(&ctx);
 
-	return err ? err : uev_set_print_fmt(up);
+	return err ? err : trace_uprobe_set_print_fmt(tu);
 }
 
 /*
@@ -1413,7 +1409,7 @@ static int uev_parse_args(struct trace_uprobe *up, int argc, const char **argv)
  * 'p' or 'r' and name a place with a '/' in its path and a ':' before its
  * offset; "r10" is a kretprobe with maxactive and "[MOD:]SYM" a kprobe.
  */
-static bool uev_claims_command(int argc, const char **argv)
+static bool trace_uprobe_claims(int argc, const char **argv)
 {
 	const char *cmd = argv[0];
 
@@ -1425,12 +1421,12 @@ static bool uev_claims_command(int argc, const char **argv)
 }
 
 /* Build and publish a definition at @pl; consumes @pl */
-static int uev_build(int argc, const char **argv, struct uev_place *pl)
+static int trace_uprobe_build(int argc, const char **argv, struct trace_uprobe_place *pl)
 {
-	const char *group = UEV_DEFAULT_GROUP;
+	const char *group = TRACE_UPROBE_GROUP;
 	char gbuf[MAX_EVENT_NAME_LEN];
 	char nbuf[MAX_EVENT_NAME_LEN];
-	struct trace_uprobe *up;
+	struct trace_uprobe *tu;
 	const char *event, *base;
 	int err;
 
@@ -1457,15 +1453,15 @@ static int uev_build(int argc, const char **argv, struct uev_place *pl)
 		goto drop_place;
 	}
 
-	up = uev_new_at(pl, group, event, argc - 2);
-	if (IS_ERR(up))
-		return PTR_ERR(up);
+	tu = trace_uprobe_alloc(pl, group, event, argc - 2);
+	if (IS_ERR(tu))
+		return PTR_ERR(tu);
 
-	err = uev_parse_args(up, argc - 2, argv + 2);
+	err = trace_uprobe_parse_args(tu, argc - 2, argv + 2);
 	if (!err)
-		err = uev_publish(up);
+		err = trace_uprobe_publish(tu);
 	if (err)
-		uev_free(up);
+		trace_uprobe_free(tu);
 	return err;
 
 drop_place:
@@ -1480,160 +1476,172 @@ drop_place:
  *	r[:[GRP/|GRP.][EVENT]] PATH:OFFSET[(REF)] [FETCHARGS]
  * Deletions ("-:...") never get here; dyn_event_release() handles them.
  */
-static int uev_parse_define(int argc, const char **argv)
+static int trace_uprobe_parse_define(int argc, const char **argv)
 {
-	struct uev_place pl = { };
+	struct trace_uprobe_place pl = { };
 	int err;
 
-	if (!uev_claims_command(argc, argv))
+	if (!trace_uprobe_claims(argc, argv))
 		return -ECANCELED;
 
 	trace_probe_log_init("trace_uprobe", argc, argv);
 	pl.is_return = argv[0][0] == 'r';
-	err = uev_resolve_place(argv[1], &pl);
+	err = trace_uprobe_resolve_place(argv[1], &pl);
 	if (!err)
-		err = uev_build(argc, argv, &pl);
+		err = trace_uprobe_build(argc, argv, &pl);
 	trace_probe_log_clear();
 	return err;
 }
 
-static int uev_dynev_create(const char *raw_command)
+/*
+ * The dynamic_events entry points, for "dynamic_events" and, through
+ * trace_uprobe_run_command(), for uprobe_events.
+ */
+static int trace_uprobe_create(const char *raw_command)
 {
-	return trace_probe_create(raw_command, uev_parse_define);
+	return trace_probe_create(raw_command, trace_uprobe_parse_define);
 }
 
-static int uev_run_command(const char *raw_command)
+static int trace_uprobe_show(struct seq_file *m, struct dyn_event *ev)
 {
-	int ret;
+	struct trace_uprobe *tu = to_trace_uprobe(ev);
+	struct probe_arg *arg = tu->tp.args;
+	char *place = trace_uprobe_place_str(tu);
 
-	if (raw_command[0] == '-')
-		return dyn_event_release(raw_command, &uev_dynev_ops);
+	if (!place)
+		return -ENOMEM;
 
-	ret = dyn_event_create(raw_command, &uev_dynev_ops);
-	return ret == -ECANCELED ? -EINVAL : ret;
-}
+	seq_printf(m, "%c:%s/%s %s", trace_uprobe_is_return(tu) ? 'r' : 'p',
+		   trace_probe_group_name(&tu->tp), trace_probe_name(&tu->tp),
+		   place);
+	kfree(place);
 
-static int uev_dynev_free(struct dyn_event *ev)
-{
-	struct trace_uprobe *up = dynev_to_uev(ev);
-	int ret = uev_unlink(up);
-
-	if (!ret)
-		uev_free(up);
-	return ret;
-}
-
-static int uev_dynev_show(struct seq_file *m, struct dyn_event *ev)
-{
-	struct trace_uprobe *up = dynev_to_uev(ev);
-	int i;
-
-	/* libtracefs parses the zero-padded offset */
-	seq_printf(m, "%c:%s/%s %s:0x%016lx", uev_is_return(up) ? 'r' : 'p',
-		   trace_probe_group_name(&up->probe), trace_probe_name(&up->probe),
-		   up->user_path, up->foffset);
-
-	if (up->refctr)
-		seq_printf(m, "(0x%lx)", up->refctr);
-
-	for (i = 0; i < up->probe.nr_args; i++)
-		seq_printf(m, " %s=%s", up->probe.args[i].name,
-			   up->probe.args[i].comm);
-
+	for (; arg < tu->tp.args + tu->tp.nr_args; arg++)
+		seq_printf(m, " %s=%s", arg->name, arg->comm);
 	seq_putc(m, '\n');
 	return 0;
 }
 
-/*
- * tracefs files: uprobe_events and uprobe_profile.
- */
-static int uev_events_show(struct seq_file *m, void *v)
+static bool trace_uprobe_is_busy(struct dyn_event *ev)
 {
-	struct dyn_event *ev = v;
-
-	if (!dynev_is_uev(ev))
-		return 0;
-
-	return uev_dynev_show(m, ev);
+	return trace_probe_is_enabled(&to_trace_uprobe(ev)->tp);
 }
 
-static const struct seq_operations uev_events_seq_ops = {
-	.show	= uev_events_show,
-	.start	= dyn_event_seq_start,
-	.next	= dyn_event_seq_next,
-	.stop	= dyn_event_seq_stop,
+static int trace_uprobe_release(struct dyn_event *ev)
+{
+	struct trace_uprobe *tu = to_trace_uprobe(ev);
+	int err = trace_uprobe_unlink(tu);
+
+	if (!err)
+		trace_uprobe_free(tu);
+	return err;
+}
+
+static struct dyn_event_operations trace_uprobe_ops = {
+	.create		= &trace_uprobe_create,
+	.show		= &trace_uprobe_show,
+	.is_busy	= &trace_uprobe_is_busy,
+	.free		= &trace_uprobe_release,
+	.match		= &trace_uprobe_match,
 };
 
+/* A line written to uprobe_events: a definition, or "-:..." to delete */
+static int trace_uprobe_run_command(const char *raw_command)
+{
+	int err = raw_command[0] == '-' ?
+		  dyn_event_release(raw_command, &trace_uprobe_ops) :
+		  dyn_event_create(raw_command, &trace_uprobe_ops);
+
+	/* No provider but us reads uprobe_events: not ours is invalid */
+	return err == -ECANCELED ? -EINVAL : err;
+}
+
 /*
- * Both files are seq_files over the dynamic event list. Opening
- * uprobe_events for writing with O_TRUNC first deletes all our events,
- * which fails with -EBUSY while any of them is in use.
+ * tracefs files: uprobe_events and uprobe_profile. Both are seq_files over
+ * the dynamic event list that show our events, a line each; they differ in
+ * the line and in that uprobe_events also takes commands.
  */
-static int uev_seq_open(struct file *file, const struct seq_operations *ops,
-			bool truncates)
-{
-	int err = security_locked_down(LOCKDOWN_TRACEFS);
-
-	if (!err && truncates && (file->f_mode & FMODE_WRITE) &&
-	    (file->f_flags & O_TRUNC))
-		err = dyn_events_release_all(&uev_dynev_ops);
-
-	return err ? err : seq_open(file, ops);
-}
-
-static int uev_events_open(struct inode *inode, struct file *file)
-{
-	return uev_seq_open(file, &uev_events_seq_ops, true);
-}
-
-static ssize_t uev_events_write(struct file *file, const char __user *buffer,
-				size_t count, loff_t *ppos)
-{
-	return trace_parse_run_command(file, buffer, count, ppos,
-				       uev_run_command);
-}
-
-static const struct file_operations uev_events_fops = {
-	.open		= uev_events_open,
-	.write		= uev_events_write,
-	.read		= seq_read,
-	.release	= seq_release,
-	.llseek		= seq_lseek,
-	.owner		= THIS_MODULE,
+struct trace_uprobe_tracefs {
+	const char	*name;
+	umode_t		mode;
+	int		(*show)(struct seq_file *m, struct trace_uprobe *tu);
+	bool		commands;	/* writable; O_TRUNC deletes all events */
 };
 
-static int uev_profile_show(struct seq_file *m, void *v)
+static int trace_uprobe_show_hits(struct seq_file *m, struct trace_uprobe *tu)
 {
-	struct dyn_event *ev = v;
-	struct trace_uprobe *up;
+	unsigned long hits = 0;
+	int cpu;
 
-	if (!dynev_is_uev(ev))
-		return 0;
+	for_each_possible_cpu(cpu)
+		hits += READ_ONCE(*per_cpu_ptr(tu->hits, cpu));
 
-	up = dynev_to_uev(ev);
-	seq_printf(m, "  %s %-44s %15lu\n", up->user_path,
-		   trace_probe_name(&up->probe), uev_hit_count(up));
+	seq_printf(m, "  %s %-44s %15lu\n", tu->user_path,
+		   trace_probe_name(&tu->tp), hits);
 	return 0;
 }
 
-static const struct seq_operations uev_profile_seq_ops = {
-	.show	= uev_profile_show,
+static int trace_uprobe_show_definition(struct seq_file *m,
+					struct trace_uprobe *tu)
+{
+	return trace_uprobe_show(m, &tu->devent);
+}
+
+static const struct trace_uprobe_tracefs trace_uprobe_files[] = {
+	{ "uprobe_events", TRACE_MODE_WRITE, trace_uprobe_show_definition, true },
+	{ "uprobe_profile", TRACE_MODE_READ, trace_uprobe_show_hits, false },
+};
+
+static int trace_uprobe_seq_show(struct seq_file *m, void *v)
+{
+	const struct trace_uprobe_tracefs *f = m->private;
+	struct dyn_event *ev = v;
+
+	return is_trace_uprobe(ev) ? f->show(m, to_trace_uprobe(ev)) : 0;
+}
+
+static const struct seq_operations trace_uprobe_seq_ops = {
 	.start	= dyn_event_seq_start,
 	.next	= dyn_event_seq_next,
 	.stop	= dyn_event_seq_stop,
+	.show	= trace_uprobe_seq_show,
 };
 
-static int uev_profile_open(struct inode *inode, struct file *file)
+/* Opening uprobe_events with O_TRUNC deletes all our events, or fails -EBUSY */
+static int trace_uprobe_file_open(struct inode *inode, struct file *file)
 {
-	return uev_seq_open(file, &uev_profile_seq_ops, false);
+	const struct trace_uprobe_tracefs *f = inode->i_private;
+	bool truncate = (file->f_mode & FMODE_WRITE) &&
+			(file->f_flags & O_TRUNC);
+	int err = security_locked_down(LOCKDOWN_TRACEFS);
+
+	if (!err && truncate && f->commands)
+		err = dyn_events_release_all(&trace_uprobe_ops);
+	if (!err)
+		err = seq_open(file, &trace_uprobe_seq_ops);
+	if (!err)
+		((struct seq_file *)file->private_data)->private = (void *)f;
+	return err;
 }
 
-static const struct file_operations uev_profile_fops = {
-	.open		= uev_profile_open,
-	.read		= seq_read,
-	.release	= seq_release,
-	.llseek		= seq_lseek,
-	.owner		= THIS_MODULE,
+static ssize_t trace_uprobe_file_write(struct file *file,
+				       const char __user *buffer,
+				       size_t count, loff_t *ppos)
+{
+	const struct trace_uprobe_tracefs *f = file_inode(file)->i_private;
+
+	if (!f->commands)
+		return -EINVAL;
+	return trace_parse_run_command(file, buffer, count, ppos,
+				       trace_uprobe_run_command);
+}
+
+static const struct file_operations trace_uprobe_file_fops = {
+	.open		= &trace_uprobe_file_open,
+	.read		= &seq_read,
+	.write		= &trace_uprobe_file_write,
+	.llseek		= &seq_lseek,
+	.release	= &seq_release,
 };
 
 /**
@@ -1654,20 +1662,23 @@ int bpf_get_uprobe_info(const struct perf_event *event, u32 *fd_type,
 			const char **filename, u64 *probe_offset,
 			u64 *probe_addr, bool perf_type_tracepoint)
 {
-	struct trace_uprobe *up;
+	static const u32 types[2] = {
+		[false] = BPF_FD_TYPE_UPROBE,
+		[true]	= BPF_FD_TYPE_URETPROBE,
+	};
+	struct trace_uprobe *tu;
 
-	mutex_lock(&event_mutex);
-	up = call_to_uev(event->tp_event);
-	if (up) {
-		*fd_type = uev_is_return(up) ? BPF_FD_TYPE_URETPROBE :
-					      BPF_FD_TYPE_UPROBE;
-		*filename = up->user_path;
-		*probe_offset = up->foffset;
-		*probe_addr = 0;
-	}
-	mutex_unlock(&event_mutex);
+	guard(mutex)(&event_mutex);
 
-	return up ? 0 : -EINVAL;
+	tu = trace_uprobe_primary(event->tp_event);
+	if (!tu)
+		return -EINVAL;
+
+	*probe_addr = 0;
+	*probe_offset = tu->foffset;
+	*filename = tu->user_path;
+	*fd_type = types[trace_uprobe_is_return(tu)];
+	return 0;
 }
 
 /**
@@ -1687,35 +1698,35 @@ struct trace_event_call *
 create_local_trace_uprobe(char *name, unsigned long offs,
 			  unsigned long ref_ctr_offset, bool is_return)
 {
-	struct uev_place pl = {
+	struct trace_uprobe_place pl = {
 		.foffset	= offs,
 		.refctr		= ref_ctr_offset,
 		.is_return	= is_return,
 	};
-	struct trace_uprobe *up;
+	struct trace_uprobe *tu;
 	int err;
 
 	pl.spec = kstrdup(name, GFP_KERNEL);
 	if (!pl.spec)
 		return ERR_PTR(-ENOMEM);
 
-	err = uev_pin_file(pl.spec, &pl.fpath, false);
+	err = trace_uprobe_pin_file(pl.spec, &pl.fpath, false);
 	if (err) {
 		kfree(pl.spec);
 		return ERR_PTR(err);
 	}
 
-	up = uev_new_at(&pl, UEV_DEFAULT_GROUP, "DUMMY_EVENT", 0);
-	if (IS_ERR(up))
-		return ERR_CAST(up);
+	tu = trace_uprobe_alloc(&pl, TRACE_UPROBE_GROUP, "DUMMY_EVENT", 0);
+	if (IS_ERR(tu))
+		return ERR_CAST(tu);
 
-	uev_setup_call(up);
-	err = uev_set_print_fmt(up);
+	trace_uprobe_init_call(tu);
+	err = trace_uprobe_set_print_fmt(tu);
 	if (err) {
-		uev_free(up);
+		trace_uprobe_free(tu);
 		return ERR_PTR(err);
 	}
-	return trace_probe_event_call(&up->probe);
+	return trace_probe_event_call(&tu->tp);
 }
 
 /**
@@ -1724,38 +1735,39 @@ create_local_trace_uprobe(char *name, unsigned long offs,
  */
 void destroy_local_trace_uprobe(struct trace_event_call *event_call)
 {
-	struct trace_uprobe *up;
+	struct trace_uprobe *tu;
 
-	up = call_to_uev(event_call);
-	if (unlikely(!up))
+	tu = trace_uprobe_primary(event_call);
+	if (unlikely(!tu))
 		return;
 
 	/* perf_trace_event_unreg() disabled it, which waited for handlers */
-	if (WARN_ON_ONCE(trace_probe_is_enabled(&up->probe)))
+	if (WARN_ON_ONCE(trace_probe_is_enabled(&tu->tp)))
 		return;
 
-	uev_free(up);
+	trace_uprobe_free(tu);
 }
 
 /*
  * Register dynevent at core_initcall so that "dynamic_events" knows us as
  * early as kprobes; the tracefs files come with fs_initcall.
  */
-static __init int uev_dynev_init(void)
+static __init int trace_uprobe_register_dynevent(void)
 {
-	return dyn_event_register(&uev_dynev_ops);
+	return dyn_event_register(&trace_uprobe_ops);
 }
-core_initcall(uev_dynev_init);
+core_initcall(trace_uprobe_register_dynevent);
 
-static __init int uev_tracefs_init(void)
+static __init int trace_uprobe_create_files(void)
 {
+	const struct trace_uprobe_tracefs *f;
+
 	if (tracing_init_dentry())
 		return 0;
 
-	trace_create_file("uprobe_events", TRACE_MODE_WRITE, NULL,
-			  NULL, &uev_events_fops);
-	trace_create_file("uprobe_profile", TRACE_MODE_READ, NULL,
-			  NULL, &uev_profile_fops);
+	for (f = trace_uprobe_files; f < trace_uprobe_files + ARRAY_SIZE(trace_uprobe_files); f++)
+		trace_create_file(f->name, f->mode, NULL, (void *)f,
+				  &trace_uprobe_file_fops);
 	return 0;
 }
-fs_initcall(uev_tracefs_init);
+fs_initcall(trace_uprobe_create_files);

@@ -30,6 +30,7 @@
  * tasks keep the core's breakpoint trampoline.
  */
 
+#include <linux/cc_platform.h>
 #include <linux/kdebug.h>
 #include <linux/mmu_context.h>
 #include <linux/ptrace.h>
@@ -37,10 +38,13 @@
 #include <linux/sched/signal.h>
 #include <linux/syscalls.h>
 #include <linux/uaccess.h>
+#include <linux/unaligned.h>
 #include <linux/uprobes.h>
 
 #include <asm/debugreg.h>
+#include <asm/fpu/api.h>
 #include <asm/insn.h>
+#include <asm/msr.h>
 #include <asm/shstk.h>
 #include <asm/text-patching.h>
 
@@ -51,31 +55,35 @@
  */
 #define UPROBE_TRAP_NR		UINT_MAX
 
-/* defparam.fixups: what stepped_finish() must repair after the step */
+/*
+ * defparam.fixups: what the end of the step must repair.  The low bits are
+ * flags; the high nibble holds the ModRM number of the register a
+ * RIP-relative operand was rebased on (0, %rax, is never chosen: "none").
+ */
 #define UPROBE_FIX_IP		0x01	/* IP is relative to the slot */
 #define UPROBE_FIX_CALL		0x02	/* a return address was pushed */
 #define UPROBE_FIX_PUSHF	0x04	/* an EFLAGS image with our TF was pushed */
-#define UPROBE_FIX_RIP_SI	0x08	/* RIP-relative operand now based on %rsi */
-#define UPROBE_FIX_RIP_DI	0x10	/* ... on %rdi */
-#define UPROBE_FIX_RIP_BP	0x20	/* ... on %rbp */
-#define UPROBE_FIX_RIP_MASK	(UPROBE_FIX_RIP_SI | UPROBE_FIX_RIP_DI | UPROBE_FIX_RIP_BP)
+#define UPROBE_FIX_SCRATCH_SHIFT	4
+#define UPROBE_FIX_SCRATCH(reg)	((reg) << UPROBE_FIX_SCRATCH_SHIFT)
+#define UPROBE_SCRATCH_REG(fixups)	((fixups) >> UPROBE_FIX_SCRATCH_SHIFT)
 
 /* autask.saved_tf: how the task was being traced when the probe was hit */
 #define UPROBE_TF_STEPPING	0x01	/* TF set, by a debugger or the program */
 #define UPROBE_TF_BLOCKSTEP	0x02	/* debugger used PTRACE_SINGLEBLOCK */
 
-#define OPCODE_PUSHF		0x9c
-#define OPCODE_JMP8		0xeb
-#define OPCODE_CALL32		0xe8
-#define OPCODE_JCXZ		0xe3
+/* Opcodes without a <asm/text-patching.h> name, used in more than one place */
+#define PUSHF_OPCODE		0x9c
+#define JCXZ_OPCODE		0xe3
 
 /**
  * struct uprobe_xol_ops - how one class of probed instruction is executed
  * @emulate:  carry the instruction out on @regs; false means "step it instead"
  *            (only when the emulation could not touch user memory)
  * @prepare:  per-class preparation of @regs before the out-of-line step
- * @finish:   repair @regs after a successful step; 0 or -ERESTART
- * @cancel:   undo @prepare when the step is abandoned
+ * @finish:   repair @regs after a successful step; 0 or -ERESTART, in which
+ *            case everything the step did to memory and @regs is undone
+ *            except IP, which the caller puts back at the probe
+ * @cancel:   undo @prepare; called after the step whatever its outcome
  */
 struct uprobe_xol_ops {
 	bool	(*emulate)(struct arch_uprobe *aup, struct pt_regs *regs);
@@ -95,6 +103,25 @@ static unsigned long uprobe_ip_mask(struct pt_regs *regs)
 	return user_64bit_mode(regs) ? ~0UL : 0xffffffffUL;
 }
 
+/* pt_regs offsets of the general registers, by their ModRM/REX number */
+static const u8 uprobe_gpr_offset[] = {
+	offsetof(struct pt_regs, ax), offsetof(struct pt_regs, cx),
+	offsetof(struct pt_regs, dx), offsetof(struct pt_regs, bx),
+	offsetof(struct pt_regs, sp), offsetof(struct pt_regs, bp),
+	offsetof(struct pt_regs, si), offsetof(struct pt_regs, di),
+#ifdef CONFIG_X86_64
+	offsetof(struct pt_regs, r8), offsetof(struct pt_regs, r9),
+	offsetof(struct pt_regs, r10), offsetof(struct pt_regs, r11),
+	offsetof(struct pt_regs, r12), offsetof(struct pt_regs, r13),
+	offsetof(struct pt_regs, r14), offsetof(struct pt_regs, r15),
+#endif
+};
+
+static unsigned long *uprobe_regs_at(struct pt_regs *regs, unsigned int offset)
+{
+	return (unsigned long *)((u8 *)regs + offset);
+}
+
 /*
  * Push @val the way the CPU would.  x86 is little endian, so the first
  * @size bytes of an unsigned long are its low part in both modes.
@@ -110,6 +137,29 @@ static bool uprobe_push(struct pt_regs *regs, unsigned long val)
 	return true;
 }
 
+/*
+ * A CALL stepped in the slot also pushed onto the user shadow stack, if the
+ * task has one.  shstk.c offers no pop, so drop the frame by moving the
+ * shadow stack pointer back up, as a RET would.
+ */
+#ifdef CONFIG_X86_USER_SHADOW_STACK
+static void uprobe_shstk_drop_frame(void)
+{
+	u64 ssp;
+
+	if (!shstk_is_enabled())
+		return;
+	fpregs_lock_and_load();
+	rdmsrl(MSR_IA32_PL3_SSP, ssp);
+	wrmsrl(MSR_IA32_PL3_SSP, ssp + 8);
+	fpregs_unlock();
+}
+#else
+static void uprobe_shstk_drop_frame(void)
+{
+}
+#endif
+
 /* Map an IP inside the XOL slot back to the probed address space */
 static void uprobe_fix_ip(struct pt_regs *regs)
 {
@@ -121,8 +171,8 @@ static void uprobe_fix_ip(struct pt_regs *regs)
 /*
  * A call was stepped in the slot: the return address it pushed (and, with
  * user shadow stacks, the copy on the shadow stack) points into the slot.
- * Make both point after the original instruction.  On failure the push is
- * undone so the core can restart the instruction cleanly.
+ * Make both point after the original instruction.  On failure both pushes
+ * are undone so the core can restart the instruction cleanly.
  */
 static int uprobe_fix_call(struct pt_regs *regs, unsigned long retaddr)
 {
@@ -131,6 +181,7 @@ static int uprobe_fix_call(struct pt_regs *regs, unsigned long retaddr)
 	if (copy_to_user((void __user *)regs->sp, &retaddr, size) ||
 	    shstk_update_last_frame(retaddr)) {
 		regs->sp += size;
+		uprobe_shstk_drop_frame();
 		return -ERESTART;
 	}
 	return 0;
@@ -147,7 +198,7 @@ static bool uprobe_loop_taken(struct pt_regs *regs, u8 opc1)
 	unsigned long mask = uprobe_ip_mask(regs);
 	unsigned long cx = regs->cx & mask;
 
-	if (opc1 == OPCODE_JCXZ)
+	if (opc1 == JCXZ_OPCODE)
 		return !cx;
 
 	cx = (cx - 1) & mask;
@@ -162,63 +213,76 @@ static bool uprobe_loop_taken(struct pt_regs *regs, u8 opc1)
 	}
 }
 
+/* Where a relative branch at @ip goes when taken, and when not */
+static unsigned long uprobe_branch_next(struct arch_uprobe *aup, struct pt_regs *regs,
+					unsigned long ip)
+{
+	return (ip + aup->branch.ilen) & uprobe_ip_mask(regs);
+}
+
+static unsigned long uprobe_branch_target(struct arch_uprobe *aup, struct pt_regs *regs,
+					  unsigned long ip)
+{
+	return (uprobe_branch_next(aup, regs, ip) + (long)aup->branch.offs) &
+	       uprobe_ip_mask(regs);
+}
+
 /*
  * Relative branches.  The core calls ->emulate with regs->ip equal to the
  * probed address.  The target depends on that address, which is why these
  * are emulated: stepped in a slot that may be more than 2 GiB away, a rel32
  * target could even be non-canonical and fault.  branch.opc1 is 0x70 | cc
- * for both Jcc forms, 0xeb for both JMP forms, 0xe8 for CALL and the opcode
- * itself for LOOPcc/JCXZ.
+ * for both Jcc forms, JMP32_INSN_OPCODE for both JMP forms,
+ * CALL_INSN_OPCODE for CALL and the opcode itself for LOOPcc/JCXZ.
  */
 static bool branch_emulate(struct arch_uprobe *aup, struct pt_regs *regs)
 {
-	unsigned long mask = uprobe_ip_mask(regs);
-	unsigned long next_ip = (regs->ip + aup->branch.ilen) & mask;
-	unsigned long target = (next_ip + (long)aup->branch.offs) & mask;
+	unsigned long next_ip = uprobe_branch_next(aup, regs, regs->ip);
 	u8 opc1 = aup->branch.opc1;
 	bool taken;
 
 	switch (opc1) {
-	case OPCODE_CALL32:
+	case CALL_INSN_OPCODE:
 		/*
-		 * There is no way to push onto a user shadow stack from here;
-		 * let the CPU do it in the slot and fix both stacks after.
+		 * Nothing here can push onto a user shadow stack: then the
+		 * CPU does it in the slot, see branch_finish().
 		 */
 		if (shstk_is_enabled() || !uprobe_push(regs, next_ip))
 			return false;
 		taken = true;
 		break;
-	case OPCODE_JMP8:
+	case JMP32_INSN_OPCODE:
 		taken = true;
 		break;
-	case 0xe0 ... OPCODE_JCXZ:
+	case 0xe0 ... JCXZ_OPCODE:
 		taken = uprobe_loop_taken(regs, opc1);
 		break;
 	default:
 		/* Jcc: the kernel's own int3 emulation evaluates the condition. */
 		int3_emulate_jcc(regs, opc1 & 0xf, next_ip, (long)aup->branch.offs);
-		regs->ip &= mask;
+		regs->ip &= uprobe_ip_mask(regs);
 		return true;
 	}
-	regs->ip = taken ? target : next_ip;
+	regs->ip = taken ? uprobe_branch_target(aup, regs, regs->ip) : next_ip;
 	return true;
 }
 
 /*
- * Only reached when branch_emulate() declined a CALL: it was stepped in
- * the slot, where rel32 is relative to the slot.  The whole address
- * arithmetic is relative, so moving IP back by (vaddr - xol_vaddr) gives the
- * real target; the pushed return address needs the same treatment.
+ * Only reached when branch_emulate() declined a CALL.  The slot holds it
+ * with rel32 = 0 (see uprobe_setup_branch()), so the step called the next
+ * byte of the slot, which can neither fault nor be non-canonical, and
+ * pushed a slot address onto both stacks.  Now go where the original
+ * would have gone and make both return addresses point after it.
  */
 static int branch_finish(struct arch_uprobe *aup, struct pt_regs *regs)
 {
-	struct uprobe_task *utask = current->utask;
+	unsigned long vaddr = current->utask->vaddr;
+	int err;
 
-	uprobe_fix_ip(regs);
-	regs->ip &= uprobe_ip_mask(regs);
-	if (aup->branch.opc1 == OPCODE_CALL32)
-		return uprobe_fix_call(regs, utask->vaddr + aup->branch.ilen);
-	return 0;
+	err = uprobe_fix_call(regs, uprobe_branch_next(aup, regs, vaddr));
+	if (!err)
+		regs->ip = uprobe_branch_target(aup, regs, vaddr);
+	return err;
 }
 
 static const struct uprobe_xol_ops branch_xol_ops = {
@@ -229,7 +293,7 @@ static const struct uprobe_xol_ops branch_xol_ops = {
 /* "push reg": the first instruction of most non-leaf function prologues */
 static bool push_emulate(struct arch_uprobe *aup, struct pt_regs *regs)
 {
-	unsigned long val = *(unsigned long *)((u8 *)regs + aup->push.reg_offset);
+	unsigned long val = *uprobe_regs_at(regs, aup->push.reg_offset);
 
 	/* On a fault, step it in the slot so the task gets the real signal */
 	if (!uprobe_push(regs, val))
@@ -250,50 +314,41 @@ static const struct uprobe_xol_ops push_xol_ops = {
 	.finish		= push_finish,
 };
 
+/*
+ * A RIP-relative operand was rebased on a scratch register (see
+ * uprobe_fix_riprel()).  For the step the register must hold the address
+ * following the original instruction, and afterwards the program's value
+ * again.  Both are one and the same operation: exchange the register with
+ * autask.saved_scratch_register, which holds the value not in use.  Before
+ * the step that is the address, prepared by stepped_prepare(); after the
+ * second exchange it is that address again, never looked at.
+ */
 #ifdef CONFIG_X86_64
-/* The register a rewritten RIP-relative operand is based on, if any */
-static unsigned long *uprobe_scratch_reg(struct arch_uprobe *aup, struct pt_regs *regs)
+static void uprobe_swap_scratch(struct arch_uprobe *aup, struct pt_regs *regs)
 {
-	switch (aup->defparam.fixups & UPROBE_FIX_RIP_MASK) {
-	case UPROBE_FIX_RIP_SI:
-		return &regs->si;
-	case UPROBE_FIX_RIP_DI:
-		return &regs->di;
-	case UPROBE_FIX_RIP_BP:
-		return &regs->bp;
-	}
-	return NULL;
+	unsigned int reg = UPROBE_SCRATCH_REG(aup->defparam.fixups);
+
+	if (reg)
+		swap(*uprobe_regs_at(regs, uprobe_gpr_offset[reg]),
+		     current->utask->autask.saved_scratch_register);
 }
 
-/*
- * The rewritten operand is [scratch + disp32]; loading the scratch register
- * with the address following the original instruction makes that equal to
- * the original [rip + disp32].
- */
 static void stepped_prepare(struct arch_uprobe *aup, struct pt_regs *regs)
 {
 	struct uprobe_task *utask = current->utask;
-	unsigned long *scratch = uprobe_scratch_reg(aup, regs);
 
-	if (scratch) {
-		utask->autask.saved_scratch_register = *scratch;
-		*scratch = utask->vaddr + aup->defparam.ilen;
-	}
-}
-
-static void stepped_cancel(struct arch_uprobe *aup, struct pt_regs *regs)
-{
-	unsigned long *scratch = uprobe_scratch_reg(aup, regs);
-
-	if (scratch)
-		*scratch = current->utask->autask.saved_scratch_register;
+	if (!UPROBE_SCRATCH_REG(aup->defparam.fixups))
+		return;
+	utask->autask.saved_scratch_register = utask->vaddr + aup->defparam.ilen;
+	uprobe_swap_scratch(aup, regs);
 }
 #else
-static void stepped_prepare(struct arch_uprobe *aup, struct pt_regs *regs)
+/* 32-bit tasks have no RIP-relative operands */
+static void uprobe_swap_scratch(struct arch_uprobe *aup, struct pt_regs *regs)
 {
 }
 
-static void stepped_cancel(struct arch_uprobe *aup, struct pt_regs *regs)
+static void stepped_prepare(struct arch_uprobe *aup, struct pt_regs *regs)
 {
 }
 #endif
@@ -324,7 +379,6 @@ static int stepped_finish(struct arch_uprobe *aup, struct pt_regs *regs)
 	struct uprobe_task *utask = current->utask;
 	u8 fixups = aup->defparam.fixups;
 
-	stepped_cancel(aup, regs);		/* restores the scratch register */
 	if (fixups & UPROBE_FIX_IP)
 		uprobe_fix_ip(regs);
 	if (fixups & UPROBE_FIX_CALL)
@@ -337,7 +391,7 @@ static int stepped_finish(struct arch_uprobe *aup, struct pt_regs *regs)
 static const struct uprobe_xol_ops stepped_xol_ops = {
 	.prepare	= stepped_prepare,
 	.finish		= stepped_finish,
-	.cancel		= stepped_cancel,
+	.cancel		= uprobe_swap_scratch,
 };
 
 /* Architectural no-ops only move IP; uses the defparam layout (FIX_IP) */
@@ -351,8 +405,18 @@ static const struct uprobe_xol_ops nop_xol_ops = {
 	.emulate	= nop_emulate,
 	.prepare	= stepped_prepare,
 	.finish		= stepped_finish,
-	.cancel		= stepped_cancel,
+	.cancel		= uprobe_swap_scratch,
 };
+
+/* Length of the probed instruction, whatever layout its class uses */
+static unsigned int uprobe_insn_len(struct arch_uprobe *aup)
+{
+	if (aup->ops == &branch_xol_ops)
+		return aup->branch.ilen;
+	if (aup->ops == &push_xol_ops)
+		return aup->push.ilen;
+	return aup->defparam.ilen;
+}
 
 static bool uprobe_has_prefix(struct insn *insn, insn_byte_t prefix)
 {
@@ -372,118 +436,304 @@ static bool uprobe_has_rep(struct insn *insn)
 }
 
 /*
- * Instructions that cannot be probed, with the reason.  Returns NULL when
- * @insn is acceptable.  Deliberately accepted, for the record:
- *  - LOCK: atomicity does not depend on where the instruction sits;
- *  - IN/OUT/INS/OUTS: ports are not IP-relative; without ioperm() the task
- *    gets the same #GP in the slot, which the core maps back;
- *  - HLT/CLI/STI/UD0/UD1/UD2 and privileged instructions: they fault in the
- *    slot exactly as in place, and the fault is reported at the probed IP;
- *  - near RET, indirect JMP/CALL: absolute targets (CALL gets a fix-up);
- *  - segment loads other than SS: segment bases are not IP-relative;
- *  - x87: the FPU "last instruction pointer" will name the slot, which only
- *    a SIGFPE handler inspecting FIP could ever notice;
- *  - XABORT, and XEND/XTEST: a probe inside a transaction aborts it anyway.
+ * The instruction policy.  Only what is listed below with UOP_OK (or with
+ * UOP_SUB and found acceptable by uprobe_refine()) can be probed; any
+ * opcode not listed is refused, like an entry saying "unknown".  The test
+ * for every entry is the same: in the slot, with TF set, the instruction
+ * must do exactly what it does in place, apart from what the fix-ups
+ * repair (IP, a pushed return address or EFLAGS image, a RIP-relative
+ * operand).  In particular the kernel must not emulate it on an exception
+ * and move IP on inside the slot, as the #GP handler does for CLI/STI of
+ * iopl(3) tasks and for the UMIP instructions, or a #VC/#VE handler does
+ * in confidential guests.  Plain faults are fine: the task gets the signal
+ * with IP at the probe, as in place.
  */
-static const char *uprobe_refusal(struct insn *insn)
+enum uop_verdict {
+	UOP_NO,		/* refused: the reason says why */
+	UOP_OK,		/* accepted: the reason says why it is safe */
+	UOP_SUB,	/* depends on prefixes or ModRM: uprobe_refine() */
+};
+
+#define UOP_LEGACY32	0x01	/* only exists outside 64-bit mode */
+
+struct uop_rule {
+	u8		first, last;
+	u8		verdict;
+	u8		flags;
+	const char	*why;
+};
+
+#define UOP(_first, _last, _verdict, _flags, _why) \
+	{ .first = _first, .last = _last, .verdict = _verdict, .flags = _flags, .why = _why }
+
+static const char uop_unknown[] = "not known to be safe to step out of line";
+
+/* One-byte opcodes (prefix bytes never get here) */
+static const struct uop_rule uop_map1[] = {
+	UOP(0x00, 0x05, UOP_OK, 0, "add"),
+	UOP(0x06, 0x07, UOP_OK, UOP_LEGACY32, "push/pop %es"),
+	UOP(0x08, 0x0d, UOP_OK, 0, "or"),
+	UOP(0x0e, 0x0e, UOP_OK, UOP_LEGACY32, "push %cs"),
+	UOP(0x10, 0x15, UOP_OK, 0, "adc"),
+	UOP(0x16, 0x16, UOP_OK, UOP_LEGACY32, "push %ss"),
+	UOP(0x17, 0x17, UOP_NO, 0, "pop %ss: suppresses the single-step trap"),
+	UOP(0x18, 0x1d, UOP_OK, 0, "sbb"),
+	UOP(0x1e, 0x1f, UOP_OK, UOP_LEGACY32, "push/pop %ds"),
+	UOP(0x20, 0x25, UOP_OK, 0, "and"),
+	UOP(0x27, 0x27, UOP_OK, UOP_LEGACY32, "daa"),
+	UOP(0x28, 0x2d, UOP_OK, 0, "sub"),
+	UOP(0x2f, 0x2f, UOP_OK, UOP_LEGACY32, "das"),
+	UOP(0x30, 0x35, UOP_OK, 0, "xor"),
+	UOP(0x37, 0x37, UOP_OK, UOP_LEGACY32, "aaa"),
+	UOP(0x38, 0x3d, UOP_OK, 0, "cmp"),
+	UOP(0x3f, 0x3f, UOP_OK, UOP_LEGACY32, "aas"),
+	UOP(0x40, 0x4f, UOP_OK, UOP_LEGACY32, "inc/dec reg (REX in 64-bit mode)"),
+	UOP(0x50, 0x5f, UOP_OK, 0, "push/pop reg (push is emulated)"),
+	UOP(0x60, 0x62, UOP_OK, UOP_LEGACY32, "pusha/popa/bound (bound raises #BR)"),
+	UOP(0x63, 0x63, UOP_OK, 0, "arpl/movsxd"),
+	UOP(0x68, 0x6b, UOP_OK, 0, "push imm, imul imm"),
+	UOP(0x6c, 0x6f, UOP_SUB, 0, "ins/outs: not with rep, nor where #VC emulates port I/O"),
+	UOP(0x70, 0x7f, UOP_SUB, 0, "jcc rel8: emulated, not with an operand-size prefix"),
+	UOP(0x80, 0x81, UOP_OK, 0, "ALU r/m, imm"),
+	UOP(0x82, 0x82, UOP_OK, UOP_LEGACY32, "ALU r/m8, imm8 (alias of 0x80)"),
+	UOP(0x83, 0x8d, UOP_OK, 0, "ALU r/m, imm8; test; xchg; mov; mov from sreg; lea"),
+	UOP(0x8e, 0x8e, UOP_OK, 0, "mov to %es/%ds/%fs/%gs (%ss is refused before)"),
+	UOP(0x8f, 0x8f, UOP_SUB, 0, "pop r/m: only /0 (the rest is AMD XOP)"),
+	UOP(0x90, 0x99, UOP_OK, 0, "nop/xchg/pause, cbw/cwd"),
+	UOP(0x9a, 0x9a, UOP_NO, UOP_LEGACY32, "far call: loads CS"),
+	UOP(0x9b, 0x9b, UOP_OK, 0, "fwait"),
+	UOP(0x9c, 0x9c, UOP_SUB, 0, "pushf: the image gets TF cleared, not for pushfw"),
+	UOP(0x9d, 0x9d, UOP_NO, 0, "popf: rewrites TF, ours and the program's look alike"),
+	UOP(0x9e, 0xa3, UOP_OK, 0, "sahf/lahf, mov moffs"),
+	UOP(0xa4, 0xa7, UOP_SUB, 0, "movs/cmps: not with rep"),
+	UOP(0xa8, 0xa9, UOP_OK, 0, "test imm"),
+	UOP(0xaa, 0xaf, UOP_SUB, 0, "stos/lods/scas: not with rep"),
+	UOP(0xb0, 0xc1, UOP_OK, 0, "mov imm, shift group 2"),
+	UOP(0xc2, 0xc3, UOP_OK, 0, "ret: IP comes from the stack"),
+	UOP(0xc4, 0xc5, UOP_OK, UOP_LEGACY32, "les/lds (VEX in 64-bit mode)"),
+	UOP(0xc6, 0xc7, UOP_SUB, 0, "mov r/m, imm and xabort; xbegin is refused"),
+	UOP(0xc8, 0xc9, UOP_OK, 0, "enter/leave"),
+	UOP(0xca, 0xcb, UOP_NO, 0, "far ret: loads CS"),
+	UOP(0xcc, 0xcc, UOP_NO, 0, "int3: belongs to a debugger or another probe"),
+	UOP(0xcd, 0xce, UOP_NO, 0, "int n/into: syscall/interrupt from the slot"),
+	UOP(0xcf, 0xcf, UOP_NO, 0, "iret: loads CS, SS and EFLAGS.TF"),
+	UOP(0xd0, 0xd3, UOP_OK, 0, "shift group 2"),
+	UOP(0xd4, 0xd5, UOP_OK, UOP_LEGACY32, "aam/aad (REX2 in 64-bit mode)"),
+	UOP(0xd7, 0xdf, UOP_OK, 0, "xlat, x87 (FIP will name the slot)"),
+	UOP(0xe0, 0xe3, UOP_SUB, 0, "loop/jcxz: emulated, not with size prefixes"),
+	UOP(0xe4, 0xe7, UOP_SUB, 0, "in/out imm8: not where #VC emulates port I/O"),
+	UOP(0xe8, 0xe9, UOP_SUB, 0, "call/jmp rel32: emulated, not with 66"),
+	UOP(0xea, 0xea, UOP_NO, UOP_LEGACY32, "far jmp: loads CS"),
+	UOP(0xeb, 0xeb, UOP_SUB, 0, "jmp rel8: emulated, not with 66"),
+	UOP(0xec, 0xef, UOP_SUB, 0, "in/out %dx: not where #VC emulates port I/O"),
+	UOP(0xf1, 0xf1, UOP_NO, 0, "int1/icebp: #DB indistinguishable from our step"),
+	UOP(0xf4, 0xf4, UOP_OK, 0, "hlt: #GP at CPL 3, never emulated"),
+	UOP(0xf5, 0xf7, UOP_OK, 0, "cmc, group 3"),
+	UOP(0xf8, 0xf9, UOP_OK, 0, "clc/stc"),
+	UOP(0xfa, 0xfb, UOP_NO, 0, "cli/sti: emulated on #GP for iopl(3) tasks, IP moves on"),
+	UOP(0xfc, 0xfd, UOP_OK, 0, "cld/std"),
+	UOP(0xfe, 0xff, UOP_SUB, 0, "groups 4/5: inc/dec/push, near call/jmp; far ones refused"),
+};
+
+/* Two-byte opcodes, 0f xx (the 0f 38 and 0f 3a maps are handled apart) */
+static const struct uop_rule uop_map2[] = {
+	UOP(0x00, 0x00, UOP_NO, 0, "group 6: sldt/str are emulated on #GP under UMIP"),
+	UOP(0x01, 0x01, UOP_SUB, 0, "group 7: only the unprivileged register forms"),
+	UOP(0x02, 0x03, UOP_OK, 0, "lar/lsl"),
+	UOP(0x05, 0x05, UOP_NO, 0, "syscall: leaves the slot address in %rcx"),
+	UOP(0x07, 0x07, UOP_NO, 0, "sysret"),
+	UOP(0x0b, 0x0b, UOP_OK, 0, "ud2: #UD, never emulated for user mode"),
+	UOP(0x0d, 0x0d, UOP_OK, 0, "prefetch/prefetchw"),
+	UOP(0x10, 0x17, UOP_OK, 0, "SSE moves"),
+	UOP(0x18, 0x1f, UOP_OK, 0, "prefetch hints and hint nops (endbr, rdssp)"),
+	UOP(0x28, 0x2f, UOP_OK, 0, "SSE moves, conversions, compares"),
+	UOP(0x31, 0x31, UOP_SUB, 0, "rdtsc: not where #VC emulates it"),
+	UOP(0x33, 0x33, UOP_SUB, 0, "rdpmc: not where #VC emulates it"),
+	UOP(0x34, 0x35, UOP_NO, 0, "sysenter/sysexit: returns to the vDSO, not to IP"),
+	UOP(0x40, 0x77, UOP_OK, 0, "cmovcc, SSE, MMX, emms"),
+	UOP(0x7c, 0x7f, UOP_OK, 0, "SSE3 horizontal ops, movd/movq"),
+	UOP(0x80, 0x8f, UOP_SUB, 0, "jcc rel32: emulated, not with an operand-size prefix"),
+	UOP(0x90, 0xa1, UOP_OK, 0, "setcc, push/pop %fs"),
+	UOP(0xa2, 0xa2, UOP_SUB, 0, "cpuid: not where #VC/#VE emulates it"),
+	UOP(0xa3, 0xa5, UOP_OK, 0, "bt, shld"),
+	UOP(0xa8, 0xa9, UOP_OK, 0, "push/pop %gs"),
+	UOP(0xab, 0xc6, UOP_OK, 0, "bts, shrd, group 15, imul, cmpxchg, lss/lfs/lgs, bt*, xadd"),
+	UOP(0xc7, 0xc7, UOP_SUB, 0, "group 9: cmpxchg8b/16b, rdrand, rdseed, rdpid"),
+	UOP(0xc8, 0xff, UOP_OK, 0, "bswap, SSE, MMX, ud0"),
+};
+
+/* Group 7 register forms (0f 01 c0-ff) that user mode may run */
+static const u8 uop_grp7_ok[] = {
+	0xd0,	/* xgetbv */
+	0xd5,	/* xend */
+	0xd6,	/* xtest */
+	0xe8,	/* serialize */
+	0xee,	/* rdpkru */
+	0xef,	/* wrpkru */
+	0xf9,	/* rdtscp: see uprobe_vc_emulates() */
+};
+
+static const struct uop_rule *uop_lookup(const struct uop_rule *map, size_t n, u8 opc)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (opc >= map[i].first && opc <= map[i].last)
+			return &map[i];
+	}
+	return NULL;
+}
+
+/*
+ * Confidential guests: the SEV-ES #VC handler emulates CPUID, RDTSC(P),
+ * RDPMC and port I/O for user mode too, and the TDX #VE handler CPUID,
+ * moving IP past them.  In the slot that would run the bytes after them.
+ */
+static bool uprobe_vc_emulates(void)
+{
+	return cc_platform_has(CC_ATTR_GUEST_STATE_ENCRYPT) ||
+	       cpu_feature_enabled(X86_FEATURE_TDX_GUEST);
+}
+
+static const char *uprobe_refine(struct insn *insn)
 {
 	u8 opc1 = insn->opcode.bytes[0];
 	u8 opc2 = insn->opcode.bytes[1];
 	u8 modrm = insn->modrm.bytes[0];
+	unsigned int i;
+
+	if (opc1 == 0x0f) {
+		switch (opc2) {
+		case 0x01:
+			for (i = 0; i < ARRAY_SIZE(uop_grp7_ok); i++) {
+				if (modrm == uop_grp7_ok[i])
+					return modrm == 0xf9 && uprobe_vc_emulates() ?
+					       "rdtscp: emulated by #VC" : NULL;
+			}
+			if (modrm == 0xec && uprobe_has_prefix(insn, 0xf3))
+				return "uiret: loads IP and EFLAGS.TF";
+			return "group 7: system instruction (sgdt/sidt/smsw are UMIP-emulated)";
+		case 0x31:
+		case 0x33:
+		case 0xa2:
+			return uprobe_vc_emulates() ? "emulated by #VC/#VE" : NULL;
+		case 0x80 ... 0x8f:
+			break;		/* jcc rel32: the 66 check below */
+		case 0xc7:
+			switch (X86_MODRM_REG(modrm)) {
+			case 1:		/* cmpxchg8b/16b m64/m128 */
+				return X86_MODRM_MOD(modrm) == 3 ? uop_unknown : NULL;
+			case 6:		/* rdrand */
+			case 7:		/* rdseed, rdpid */
+				return X86_MODRM_MOD(modrm) == 3 ? NULL : "group 9: VMX";
+			}
+			return "group 9: system or unknown";
+		}
+	}
+
+	switch (opc1) {
+	case 0x6c ... 0x6f:	/* ins/outs */
+		if (uprobe_vc_emulates())
+			return "port I/O: emulated by #VC";
+		fallthrough;
+	case 0xa4 ... 0xa7:	/* movs/cmps */
+	case 0xaa ... 0xaf:	/* stos/lods/scas */
+		return uprobe_has_rep(insn) ? "rep string op: traps after every iteration" : NULL;
+	case 0xe4 ... 0xe7:
+	case 0xec ... 0xef:
+		return uprobe_vc_emulates() ? "port I/O: emulated by #VC" : NULL;
+	case 0x8f:
+		return X86_MODRM_REG(modrm) ? uop_unknown : NULL;
+	case 0x9c:
+		return uprobe_has_prefix(insn, 0x66) ? "16-bit pushf: image fix-up not supported" :
+						       NULL;
+	case 0xc6:
+		return X86_MODRM_REG(modrm) == 0 || modrm == 0xf8 ? NULL : uop_unknown;
+	case 0xc7:
+		if (modrm == 0xf8)
+			return "xbegin: IP-relative abort address, trap aborts it";
+		return X86_MODRM_REG(modrm) == 0 ? NULL : uop_unknown;
+	case 0xe0 ... 0xe3:	/* loopcc/jcxz */
+		if (uprobe_has_prefix(insn, 0x66) || uprobe_has_prefix(insn, 0x67))
+			return "loop/jcxz with size prefix: not emulated";
+		return NULL;
+	case 0xfe:
+		return X86_MODRM_REG(modrm) < 2 ? NULL : uop_unknown;
+	case 0xff:
+		switch (X86_MODRM_REG(modrm)) {
+		case 3:		/* lcall *m16:32 */
+		case 5:		/* ljmp *m16:32 */
+			return "far indirect call/jmp: loads CS";
+		case 7:
+			return uop_unknown;
+		case 2:		/* call *r/m */
+		case 4:		/* jmp *r/m */
+			break;
+		default:	/* inc, dec, push r/m */
+			return NULL;
+		}
+		break;
+	}
+	/* near branches left: call/jmp *r/m, jcc, call/jmp rel */
+	if (uprobe_has_prefix(insn, 0x66))
+		return "16-bit near branch: truncates IP, vendor specific";
+	return NULL;
+}
+
+/*
+ * Instructions that cannot be probed, with the reason.  Returns NULL when
+ * @insn is acceptable.  Deliberately accepted, for the record (see also
+ * the reasons in the tables):
+ *  - LOCK: atomicity does not depend on where the instruction sits;
+ *  - IN/OUT/INS/OUTS: ports are not IP-relative; without ioperm() the task
+ *    gets the same #GP in the slot, which is reported at the probe;
+ *  - HLT, UD0/UD1/UD2: they fault in the slot as in place, with the
+ *    signal's IP mapped back to the probe; CLI/STI, the UMIP instructions
+ *    and other system instructions are refused instead;
+ *  - near RET, indirect JMP/CALL: absolute targets (CALL gets a fix-up);
+ *  - segment loads other than SS: segment bases are not IP-relative;
+ *  - x87: the FPU "last instruction pointer" will name the slot, which only
+ *    a SIGFPE handler inspecting FIP could ever notice;
+ *  - XABORT, and XEND/XTEST: a probe inside a transaction aborts it anyway;
+ *  - VEX/EVEX: vector and bit-manipulation data operations, none of which
+ *    reads or writes IP; the decoder rejects undefined ones.
+ */
+static const char *uprobe_refusal(struct insn *insn, bool x86_64)
+{
+	const struct uop_rule *rule;
+	u8 opc1 = insn->opcode.bytes[0];
 
 	if (insn_has_emulate_prefix(insn))
 		return "KVM/Xen forced-emulation prefix: ud2 in disguise";
 	if (insn_is_rex2(insn))
 		return "REX2 (APX): r16-r31 are not in pt_regs, JMPABS unhandled";
-	/* Also matches 0x1f (pop %ds, 32-bit only): harmless over-refusal */
 	if (insn_masking_exception(insn))
 		return "mov to %ss: suppresses the single-step trap";
 	if (insn_is_avx(insn))
 		return NULL;	/* maps below are legacy ones; RIP-rel is handled */
 
-	switch (opc1) {
-	case 0x17:		/* pop %ss, 32-bit only; the helper checks 0x1f */
-		return "pop %ss: suppresses the single-step trap";
-	case 0x6c ... 0x6f:	/* ins/outs */
-	case 0xa4 ... 0xa7:	/* movs/cmps */
-	case 0xaa ... 0xaf:	/* stos/lods/scas */
-		if (uprobe_has_rep(insn))
-			return "rep string op: traps after every iteration";
-		break;
-	case 0x70 ... 0x7f:	/* jcc rel8 */
-	case 0xe8:		/* call rel32 */
-	case 0xe9:		/* jmp rel32 */
-	case 0xeb:		/* jmp rel8 */
-		if (uprobe_has_prefix(insn, 0x66))
-			return "16-bit near branch: truncates IP, vendor specific";
-		break;
-	case 0xe0 ... 0xe3:	/* loopcc/jcxz */
-		if (uprobe_has_prefix(insn, 0x66) || uprobe_has_prefix(insn, 0x67))
-			return "loop/jcxz with size prefix: not emulated";
-		break;
-	case 0x9a:		/* call ptr16:32 */
-	case 0xea:		/* jmp ptr16:32 */
-		return "far call/jmp: loads CS";
-	case 0x9c:
-		if (uprobe_has_prefix(insn, 0x66))
-			return "16-bit pushf: image fix-up not supported";
-		break;
-	case 0x9d:
-		return "popf: rewrites TF, ours and the program's look alike";
-	case 0xc7:
-		if (modrm == 0xf8)
-			return "xbegin: IP-relative abort address, trap aborts it";
-		break;
-	case 0xca:		/* lret imm16 */
-	case 0xcb:		/* lret */
-		return "far ret: loads CS";
-	case 0xcc:
-		return "int3: belongs to a debugger or another probe";
-	case 0xcd:		/* int n, e.g. int $0x80 system calls */
-	case 0xce:		/* into */
-		return "int n/into: syscall/interrupt from the slot";
-	case 0xcf:
-		return "iret: loads CS, SS and EFLAGS.TF";
-	case 0xf1:
-		return "int1/icebp: #DB indistinguishable from our step";
-	case 0xff:
-		switch (X86_MODRM_REG(modrm)) {
-		case 2:		/* call *r/m */
-		case 4:		/* jmp *r/m */
-			if (uprobe_has_prefix(insn, 0x66))
-				return "16-bit near branch: truncates IP, vendor specific";
-			break;
-		case 3:		/* lcall *m16:32 */
-		case 5:		/* ljmp *m16:32 */
-			return "far indirect call/jmp: loads CS";
-		}
-		break;
-	case 0x0f:
-		switch (opc2) {
-		case 0x05:	/* syscall */
-		case 0x07:	/* sysret */
-		case 0x34:	/* sysenter */
-		case 0x35:	/* sysexit */
-			/*
-			 * syscall leaves the slot address in %rcx, the kernel
-			 * may restart it by IP arithmetic or exec/fork from
-			 * the slot; sysenter returns to the vDSO, not to IP.
-			 */
-			return "syscall/sysenter family: kernel entry from the slot";
-		case 0x01:
-			if (modrm == 0xd7)
-				return "enclu: EENTER saves the next IP for the enclave";
-			if (modrm == 0xec && uprobe_has_prefix(insn, 0xf3))
-				return "uiret: loads IP and EFLAGS.TF";
-			break;
-		case 0x80 ... 0x8f:	/* jcc rel32 */
-			if (uprobe_has_prefix(insn, 0x66))
-				return "16-bit near branch: truncates IP, vendor specific";
-			break;
-		}
-		break;
+	if (opc1 == 0x0f && insn->opcode.nbytes == 3) {
+		/* 0f 38 / 0f 3a: SIMD, SHA, crc32, movbe; all take ModRM */
+		if (insn->opcode.bytes[1] == 0x38 && insn->opcode.bytes[2] >= 0x80 &&
+		    insn->opcode.bytes[2] <= 0x82)
+			return "invept/invvpid/invpcid: privileged";
+		return insn->attr ? NULL : uop_unknown;
 	}
-	return NULL;
+	if (opc1 == 0x0f)
+		rule = uop_lookup(uop_map2, ARRAY_SIZE(uop_map2), insn->opcode.bytes[1]);
+	else
+		rule = uop_lookup(uop_map1, ARRAY_SIZE(uop_map1), opc1);
+
+	if (!rule || (x86_64 && (rule->flags & UOP_LEGACY32)))
+		return uop_unknown;
+	switch (rule->verdict) {
+	case UOP_OK:
+		return NULL;
+	case UOP_SUB:
+		return uprobe_refine(insn);
+	default:
+		return rule->why;
+	}
 }
 
 /*
@@ -500,29 +750,21 @@ static const char *uprobe_refusal(struct insn *insn)
  */
 static int uprobe_fix_riprel(struct arch_uprobe *aup, struct insn *insn)
 {
-	static const struct {
-		u8 reg;
-		u8 fixup;
-	} candidates[] = {
-		{ 6, UPROBE_FIX_RIP_SI },
-		{ 7, UPROBE_FIX_RIP_DI },
-		{ 5, UPROBE_FIX_RIP_BP },
-	};
 	u8 *vex = aup->ixol + insn_offset_vex_prefix(insn);
 	u8 modrm = insn->modrm.bytes[0];
-	unsigned int used = BIT(X86_MODRM_REG(modrm));
-	int i;
+	unsigned int named = BIT(X86_MODRM_REG(modrm));
+	unsigned int scratch;
 
 	switch (insn->vex_prefix.nbytes) {
 	case 2:			/* c5 R.vvvv.L.pp */
-		used |= BIT(~X86_VEX_V(vex[1]) & 7);
+		named |= BIT(~X86_VEX_V(vex[1]) & 7);
 		break;
 	case 4:			/* 62 P0 P1 P2: APX uses P0 bit 3 as B4 */
 		if (vex[1] & 0x08)
 			return -EOPNOTSUPP;
 		fallthrough;
 	case 3:			/* c4 RXB.mmmmm W.vvvv.L.pp */
-		used |= BIT(~X86_VEX_V(vex[2]) & 7);
+		named |= BIT(~X86_VEX_V(vex[2]) & 7);
 		vex[1] |= 0x20;	/* B is stored inverted */
 		break;
 	}
@@ -539,29 +781,38 @@ static int uprobe_fix_riprel(struct arch_uprobe *aup, struct insn *insn)
 		aup->ixol[off] &= ~1;
 	}
 
-	for (i = 0; i < ARRAY_SIZE(candidates); i++) {
-		if (!(used & BIT(candidates[i].reg)))
-			break;
-	}
+	/* %rsi if free, else %rdi if free, else %rbp */
+	if (!(named & BIT(6)))
+		scratch = 6;
+	else if (!(named & BIT(7)))
+		scratch = 7;
+	else
+		scratch = 5;
 	/* mod = 10: [reg + disp32]; reg field kept; disp32 stays in place */
-	aup->ixol[insn_offset_modrm(insn)] = (modrm & 0x38) | 0x80 | candidates[i].reg;
-	aup->defparam.fixups |= candidates[i].fixup;
+	aup->ixol[insn_offset_modrm(insn)] = (modrm & 0x38) | 0x80 | scratch;
+	aup->defparam.fixups |= UPROBE_FIX_SCRATCH(scratch);
 	return 0;
 }
 
+/*
+ * Relative branches are emulated.  CALL may still have to be stepped (user
+ * shadow stack, or a stack that faults), so its copy in the slot gets
+ * rel32 = 0: it calls the next byte of the slot, and branch_finish() puts
+ * in the real target.  The first byte, the opcode, stays as it was.
+ */
 static bool uprobe_setup_branch(struct arch_uprobe *aup, struct insn *insn)
 {
 	u8 opc1 = insn->opcode.bytes[0];
 
 	switch (opc1) {
 	case 0x70 ... 0x7f:
-	case 0xe0 ... 0xe3:
-	case OPCODE_CALL32:
+	case 0xe0 ... JCXZ_OPCODE:
+	case CALL_INSN_OPCODE:
 		break;
-	case 0xe9:
-		opc1 = OPCODE_JMP8;
+	case JMP8_INSN_OPCODE:
+		opc1 = JMP32_INSN_OPCODE;
 		break;
-	case OPCODE_JMP8:
+	case JMP32_INSN_OPCODE:
 		break;
 	case 0x0f:
 		if (insn->opcode.nbytes != 2 || (insn->opcode.bytes[1] & 0xf0) != 0x80)
@@ -574,24 +825,14 @@ static bool uprobe_setup_branch(struct arch_uprobe *aup, struct insn *insn)
 	aup->branch.opc1 = opc1;
 	aup->branch.ilen = insn->length;
 	aup->branch.offs = insn->immediate.value;
+	if (opc1 == CALL_INSN_OPCODE)
+		put_unaligned(0, (s32 *)(aup->ixol + insn_offset_immediate(insn)));
 	aup->ops = &branch_xol_ops;
 	return true;
 }
 
 static bool uprobe_setup_push(struct arch_uprobe *aup, struct insn *insn, bool x86_64)
 {
-	static const u8 gpr_offset[] = {
-		offsetof(struct pt_regs, ax), offsetof(struct pt_regs, cx),
-		offsetof(struct pt_regs, dx), offsetof(struct pt_regs, bx),
-		offsetof(struct pt_regs, sp), offsetof(struct pt_regs, bp),
-		offsetof(struct pt_regs, si), offsetof(struct pt_regs, di),
-#ifdef CONFIG_X86_64
-		offsetof(struct pt_regs, r8), offsetof(struct pt_regs, r9),
-		offsetof(struct pt_regs, r10), offsetof(struct pt_regs, r11),
-		offsetof(struct pt_regs, r12), offsetof(struct pt_regs, r13),
-		offsetof(struct pt_regs, r14), offsetof(struct pt_regs, r15),
-#endif
-	};
 	u8 opc1 = insn->opcode.bytes[0];
 	unsigned int reg = opc1 & 7;
 
@@ -600,9 +841,9 @@ static bool uprobe_setup_push(struct arch_uprobe *aup, struct insn *insn, bool x
 		return false;
 	if (x86_64 && X86_REX_B(insn->rex_prefix.value))
 		reg += 8;
-	if (reg >= ARRAY_SIZE(gpr_offset))
+	if (reg >= ARRAY_SIZE(uprobe_gpr_offset))
 		return false;
-	aup->push.reg_offset = gpr_offset[reg];
+	aup->push.reg_offset = uprobe_gpr_offset[reg];
 	aup->push.ilen = insn->length;
 	aup->ops = &push_xol_ops;
 	return true;
@@ -640,7 +881,7 @@ static int uprobe_analyze(struct arch_uprobe *aup, bool x86_64)
 	if (insn_decode(&insn, aup->insn, sizeof(aup->insn),
 			x86_64 ? INSN_MODE_64 : INSN_MODE_32) < 0)
 		return -EINVAL;
-	if (uprobe_refusal(&insn))
+	if (uprobe_refusal(&insn, x86_64))
 		return -EOPNOTSUPP;
 
 	memset(&aup->branch, 0, sizeof(aup->branch));
@@ -659,10 +900,10 @@ static int uprobe_analyze(struct arch_uprobe *aup, bool x86_64)
 	} else if (uprobe_is_nop(&insn)) {
 		aup->ops = &nop_xol_ops;
 		return 0;
-	} else if (opc1 == OPCODE_PUSHF) {
+	} else if (opc1 == PUSHF_OPCODE) {
 		aup->defparam.fixups |= UPROBE_FIX_PUSHF;
-	} else if (opc1 == 0xc2 || opc1 == 0xc3) {
-		aup->defparam.fixups = 0;	/* ret: IP comes from the stack */
+	} else if (opc1 == RET_INSN_OPCODE || opc1 == RET_INSN_OPCODE - 1) {
+		aup->defparam.fixups = 0;	/* ret, ret imm16: IP from the stack */
 	} else if (opc1 == 0xff && X86_MODRM_REG(insn.modrm.bytes[0]) == 2) {
 		aup->defparam.fixups = UPROBE_FIX_CALL;	/* absolute target */
 	} else if (opc1 == 0xff && X86_MODRM_REG(insn.modrm.bytes[0]) == 4) {
@@ -691,17 +932,111 @@ int arch_uprobe_analyze_insn(struct arch_uprobe *aup, struct mm_struct *mm,
 	return uprobe_analyze(aup, is_64bit_mm(mm));
 }
 
+/*
+ * The task was single-stepping (ptrace's TF, or the program's own) over
+ * the probed instruction: give it the SIGTRAP the CPU would have raised
+ * after the instruction, with DR6.BS in the ptrace view, as traps.c does
+ * for a hardware step.  With PTRACE_SINGLEBLOCK the CPU only traps after
+ * a branch, so then only a branch reports.
+ */
+static void uprobe_report_step(struct pt_regs *regs, bool branched)
+{
+	if (test_thread_flag(TIF_BLOCKSTEP) && !branched)
+		return;
+	current->thread.virtual_dr6 |= DR_STEP;
+	send_sigtrap(regs, 0, TRAP_TRACE);
+}
+
 /**
  * arch_uprobe_skip_sstep - execute the probed instruction by emulation
  * @aup: the probe
  * @regs: the task's registers, regs->ip being the probed address
+ *
+ * An emulated instruction completes like a stepped one, including the
+ * single-step trap if the task was being stepped.
  *
  * Return: true if the instruction was emulated and @regs now reflect its
  * completion; false if it must be stepped out of line.
  */
 bool arch_uprobe_skip_sstep(struct arch_uprobe *aup, struct pt_regs *regs)
 {
-	return aup->ops->emulate && aup->ops->emulate(aup, regs);
+	unsigned long next_ip = regs->ip + uprobe_insn_len(aup);
+	bool stepping = regs->flags & X86_EFLAGS_TF;
+
+	if (!aup->ops->emulate || !aup->ops->emulate(aup, regs))
+		return false;
+	if (stepping)
+		uprobe_report_step(regs, regs->ip != next_ip);
+	return true;
+}
+
+/*
+ * The state of a step, kept in autask from arch_uprobe_pre_xol() to the
+ * end of the step: how the task was traced (saved_tf), the trap number to
+ * put back (saved_trap_nr) and, for RIP-relative operands, the value the
+ * scratch register does not currently hold (saved_scratch_register).
+ * uprobe_step_begin() and uprobe_step_end() are the only two places that
+ * touch TF, DEBUGCTL.BTF and trap_nr for a step.
+ */
+static unsigned int uprobe_tf_state(struct pt_regs *regs)
+{
+	unsigned int tf = 0;
+
+	if ((regs->flags & X86_EFLAGS_TF) || test_thread_flag(TIF_SINGLESTEP))
+		tf |= UPROBE_TF_STEPPING;
+	if (test_thread_flag(TIF_BLOCKSTEP))
+		tf |= UPROBE_TF_BLOCKSTEP;
+	return tf;
+}
+
+static void uprobe_step_begin(struct arch_uprobe *aup, struct pt_regs *regs)
+{
+	struct uprobe_task *utask = current->utask;
+	struct arch_uprobe_task *at = &utask->autask;
+
+	if (aup->ops->prepare)
+		aup->ops->prepare(aup, regs);
+
+	at->saved_tf = uprobe_tf_state(regs);
+	/* With DEBUGCTL.BTF, TF would only trap on a branch: step for real */
+	if (at->saved_tf & UPROBE_TF_BLOCKSTEP)
+		set_task_blockstep(current, false);
+	regs->flags |= X86_EFLAGS_TF;
+
+	at->saved_trap_nr = current->thread.trap_nr;
+	current->thread.trap_nr = UPROBE_TRAP_NR;
+	regs->ip = utask->xol_vaddr;
+}
+
+/*
+ * End a step: @done says whether the instruction completed (then it is
+ * finished) or the step is being abandoned.  Returns 0 when the task goes
+ * on after the instruction, or -ERESTART (also for an abandoned step) when
+ * it must execute the probed instruction again: then IP is the probe.
+ */
+static int uprobe_step_end(struct arch_uprobe *aup, struct pt_regs *regs, bool done)
+{
+	struct uprobe_task *utask = current->utask;
+	unsigned int tf = utask->autask.saved_tf;
+	int ret = -ERESTART;
+
+	/* unless the step faulted: the signal must report the fault's number */
+	if (current->thread.trap_nr == UPROBE_TRAP_NR)
+		current->thread.trap_nr = utask->autask.saved_trap_nr;
+	if (aup->ops->cancel)
+		aup->ops->cancel(aup, regs);
+	if (done)
+		ret = aup->ops->finish(aup, regs);
+	if (ret)
+		regs->ip = utask->vaddr;
+
+	if (!(tf & UPROBE_TF_STEPPING))
+		regs->flags &= ~X86_EFLAGS_TF;
+	if (tf & UPROBE_TF_BLOCKSTEP)
+		set_task_blockstep(current, true);
+	if (!ret && (tf & UPROBE_TF_STEPPING))
+		uprobe_report_step(regs, regs->ip != utask->vaddr + uprobe_insn_len(aup));
+	return ret;
 }
 
 /**
@@ -713,37 +1048,8 @@ bool arch_uprobe_skip_sstep(struct arch_uprobe *aup, struct pt_regs *regs)
  */
 int arch_uprobe_pre_xol(struct arch_uprobe *aup, struct pt_regs *regs)
 {
-	struct uprobe_task *utask = current->utask;
-	struct arch_uprobe_task *autask = &utask->autask;
-
-	autask->saved_trap_nr = current->thread.trap_nr;
-	current->thread.trap_nr = UPROBE_TRAP_NR;
-	regs->ip = utask->xol_vaddr;
-
-	autask->saved_tf = 0;
-	if ((regs->flags & X86_EFLAGS_TF) || test_thread_flag(TIF_SINGLESTEP))
-		autask->saved_tf |= UPROBE_TF_STEPPING;
-	/* With DEBUGCTL.BTF, TF would only trap on a branch: step for real */
-	if (test_thread_flag(TIF_BLOCKSTEP)) {
-		autask->saved_tf |= UPROBE_TF_BLOCKSTEP;
-		set_task_blockstep(current, false);
-	}
-	regs->flags |= X86_EFLAGS_TF;
-
-	if (aup->ops->prepare)
-		aup->ops->prepare(aup, regs);
+	uprobe_step_begin(aup, regs);
 	return 0;
-}
-
-/*
- * Put back the trap number the task had before the step, unless the step
- * itself faulted: then the fault's number is what the pending signal's
- * sigcontext must report.
- */
-static void uprobe_restore_trap_nr(void)
-{
-	if (current->thread.trap_nr == UPROBE_TRAP_NR)
-		current->thread.trap_nr = current->utask->autask.saved_trap_nr;
 }
 
 /**
@@ -754,29 +1060,14 @@ static void uprobe_restore_trap_nr(void)
  * If the task was being single-stepped before the probe hit, it gets the
  * SIGTRAP the step over the original instruction would have produced.
  *
- * Return: 0, or -ERESTART if user memory could not be fixed up; then the
- * step has been undone and the core restarts the probed instruction.
+ * Return: 0, or -ERESTART if user memory could not be fixed up.  Then
+ * what the step did has been undone and IP is the probed address again;
+ * the core must let the task execute from there (hitting the probe again)
+ * rather than treat it as a failure.
  */
 int arch_uprobe_post_xol(struct arch_uprobe *aup, struct pt_regs *regs)
 {
-	struct uprobe_task *utask = current->utask;
-	unsigned int saved_tf = utask->autask.saved_tf;
-	int ret;
-
-	uprobe_restore_trap_nr();
-	ret = aup->ops->finish(aup, regs);
-	if (ret) {
-		regs->ip = utask->vaddr;
-		if (saved_tf & UPROBE_TF_BLOCKSTEP)
-			set_task_blockstep(current, true);
-	} else if (saved_tf) {
-		/* report the step, as traps.c would have done for the DR_STEP */
-		current->thread.virtual_dr6 |= DR_STEP;
-		send_sigtrap(regs, 0, TRAP_TRACE);
-	}
-	if (!(saved_tf & UPROBE_TF_STEPPING))
-		regs->flags &= ~X86_EFLAGS_TF;
-	return ret;
+	return uprobe_step_end(aup, regs, true);
 }
 
 /**
@@ -799,17 +1090,7 @@ bool arch_uprobe_xol_was_trapped(struct task_struct *t)
  */
 void arch_uprobe_abort_xol(struct arch_uprobe *aup, struct pt_regs *regs)
 {
-	struct uprobe_task *utask = current->utask;
-	unsigned int saved_tf = utask->autask.saved_tf;
-
-	if (aup->ops->cancel)
-		aup->ops->cancel(aup, regs);
-	uprobe_restore_trap_nr();
-	regs->ip = utask->vaddr;
-	if (!(saved_tf & UPROBE_TF_STEPPING))
-		regs->flags &= ~X86_EFLAGS_TF;
-	if (saved_tf & UPROBE_TF_BLOCKSTEP)
-		set_task_blockstep(current, true);
+	uprobe_step_end(aup, regs, false);
 }
 
 /**
@@ -918,15 +1199,16 @@ bool arch_uretprobe_is_alive(struct return_instance *ret, enum rp_check ctx,
  * first byte with the function's results in %rax (and %rdx, which the
  * system call preserves).  "syscall" itself needs %rax for the number and
  * overwrites %rcx and %r11 with the return IP and the flags, so these
- * three go to the user stack first; sys_uretprobe() takes them back.  The
+ * three are parked on the user stack first, in the order of
+ * uretprobe_parked[] below, which sys_uretprobe() unparks in reverse.  The
  * area below the stack pointer is free at this point: the caller's frame
  * ended where the return address was.  The system call never returns to
  * the trampoline unless it fails, and then ud2 stops the task.
  */
 static const u8 uretprobe_syscall_tramp[] = {
-	0x50,					/* push %rax */
 	0x51,					/* push %rcx */
 	0x41, 0x53,				/* push %r11 */
+	0x50,					/* push %rax */
 	0xb8, __NR_uretprobe & 0xff,		/* mov $__NR_uretprobe, %eax */
 	(__NR_uretprobe >> 8) & 0xff, 0x00, 0x00,
 	0x0f, 0x05,				/* syscall */
@@ -936,11 +1218,11 @@ static const u8 uretprobe_syscall_tramp[] = {
 /* Where "syscall" leaves the IP: after itself, i.e. before the 2-byte ud2 */
 #define URETPROBE_SYSCALL_NEXT_IP	(sizeof(uretprobe_syscall_tramp) - 2)
 
-/* What the trampoline pushed, as found at the stack pointer of "syscall" */
-struct uretprobe_saved_regs {
-	unsigned long	r11;
-	unsigned long	cx;
-	unsigned long	ax;
+/* The registers the trampoline pushes, first pushed first */
+static const u8 uretprobe_parked[] = {
+	offsetof(struct pt_regs, cx),
+	offsetof(struct pt_regs, r11),
+	offsetof(struct pt_regs, ax),
 };
 
 /**
@@ -956,14 +1238,35 @@ struct uretprobe_saved_regs {
  */
 void *arch_uprobe_trampoline(unsigned long *psize)
 {
-	static uprobe_opcode_t int3_only = UPROBE_SWBP_INSN;
+	static uprobe_opcode_t int3_only = INT3_INSN_OPCODE;
 
 	if (!is_64bit_mm(current->mm)) {
-		*psize = UPROBE_SWBP_INSN_SIZE;
+		*psize = INT3_INSN_SIZE;
 		return &int3_only;
 	}
 	*psize = sizeof(uretprobe_syscall_tramp);
 	return (void *)uretprobe_syscall_tramp;
+}
+
+/*
+ * Take back what the trampoline pushed, last pushed first, into @regs.
+ * Nothing is written until all of it has been read, so on a fault @regs
+ * are left as the system call found them.
+ */
+static int uretprobe_unpark(struct pt_regs *regs)
+{
+	unsigned long val[ARRAY_SIZE(uretprobe_parked)];
+	unsigned long __user *sp = (unsigned long __user *)regs->sp;
+	int i, n = ARRAY_SIZE(uretprobe_parked);
+
+	for (i = 0; i < n; i++) {
+		if (get_user(val[i], sp + i))
+			return -EFAULT;
+	}
+	for (i = 0; i < n; i++)
+		*uprobe_regs_at(regs, uretprobe_parked[n - 1 - i]) = val[i];
+	regs->sp += n * sizeof(*sp);
+	return 0;
 }
 
 /*
@@ -995,22 +1298,16 @@ SYSCALL_DEFINE0(uretprobe)
 {
 	struct pt_regs *regs = task_pt_regs(current);
 	unsigned long tramp = uprobe_get_trampoline_vaddr();
-	struct uretprobe_saved_regs saved;
 
 	if (tramp == UPROBE_NO_TRAMPOLINE_VADDR || !is_64bit_mm(current->mm) ||
 	    regs->ip != tramp + URETPROBE_SYSCALL_NEXT_IP) {
 		force_sig(SIGILL);
 		return -1;
 	}
-	if (copy_from_user(&saved, (void __user *)regs->sp, sizeof(saved))) {
+	if (uretprobe_unpark(regs)) {
 		force_sig(SIGSEGV);
 		return -EFAULT;
 	}
-
-	regs->r11 = saved.r11;
-	regs->cx = saved.cx;
-	regs->ax = saved.ax;
-	regs->sp += sizeof(saved);
 	regs->orig_ax = -1;
 
 	uprobe_handle_trampoline(regs);

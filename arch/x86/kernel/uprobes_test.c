@@ -3,14 +3,16 @@
  * KUnit test of the x86 uprobes instruction analysis and emulation.
  *
  * Included at the end of arch/x86/kernel/uprobes.c (when
- * CONFIG_UPROBES_KUNIT_TEST=y) so it can call the static helpers.  It needs
- * no task and no mm: it decodes byte patterns with uprobe_analyze() and runs
- * the register-only emulators (jmp, jcc, loop, nop) on a pt_regs on the
- * stack.  Emulators that write user memory (call, push) are only checked for
- * their analysis; their branch-target arithmetic is shared with jmp.
+ * CONFIG_UPROBES_KUNIT_TEST=y) so it can call the static helpers.  Most of
+ * it needs no task and no mm: it decodes byte patterns with uprobe_analyze()
+ * and runs the register-only emulators (jmp, jcc, loop, nop) on a pt_regs on
+ * the stack.  The hooks that write user memory (call, and the post-step
+ * fix-ups) run on a KUnit-managed user mapping of the test thread.
  */
 
 #include <kunit/test.h>
+#include <linux/mman.h>
+#include <linux/unaligned.h>
 
 /* Expected outcome of uprobe_analyze() */
 enum ut_class {
@@ -191,6 +193,22 @@ static const struct ut_insn_case ut_insn_cases[] = {
 	I32("int $0x80 (32-bit)", UT_REFUSED, 0xcd, 0x80),
 	I32("sysenter (32-bit)", UT_REFUSED, 0x0f, 0x34),
 	I32("jcxz (addr16)", UT_REFUSED, 0x67, 0xe3, 0x05),
+	/* the kernel emulates these on #GP: IP would move inside the slot */
+	I64("cli (iopl emulation)", UT_REFUSED, 0, 0xfa),
+	I64("sti (iopl emulation)", UT_REFUSED, 0, 0xfb),
+	I64("sgdt (%rax) (UMIP)", UT_REFUSED, 0, 0x0f, 0x01, 0x00),
+	I64("sidt (%rax) (UMIP)", UT_REFUSED, 0, 0x0f, 0x01, 0x08),
+	I64("smsw %eax (UMIP)", UT_REFUSED, 0, 0x0f, 0x01, 0xe0),
+	I64("smsw (%rax) (UMIP)", UT_REFUSED, 0, 0x0f, 0x01, 0x20),
+	I64("sldt %eax (UMIP)", UT_REFUSED, 0, 0x0f, 0x00, 0xc0),
+	I64("sldt (%rax) (UMIP)", UT_REFUSED, 0, 0x0f, 0x00, 0x00),
+	I64("str %eax (UMIP)", UT_REFUSED, 0, 0x0f, 0x00, 0xc8),
+	I64("sgdt 0x10(%rip) (UMIP)", UT_REFUSED, 0, 0x0f, 0x01, 0x05, 0x10, 0, 0, 0),
+	I32("cli (32-bit)", UT_REFUSED, 0xfa),
+	I32("sti (32-bit)", UT_REFUSED, 0xfb),
+	I32("sgdt (32-bit)", UT_REFUSED, 0x0f, 0x01, 0x00),
+	I32("smsw %ax (32-bit)", UT_REFUSED, 0x66, 0x0f, 0x01, 0xe0),
+	I32("str (32-bit)", UT_REFUSED, 0x0f, 0x00, 0xc8),
 	/* undecodable */
 	I64("truncated prefix soup", UT_INVALID, 0,
 	    0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
@@ -238,12 +256,17 @@ static void ut_classify(const struct arch_uprobe *aup, int ret, u8 *class, u8 *r
 	else
 		*class = UT_STEP_ABS;
 
-	if (fixups & UPROBE_FIX_RIP_SI)
+	switch (UPROBE_SCRATCH_REG(fixups)) {
+	case 6:
 		*rip = UT_SI;
-	else if (fixups & UPROBE_FIX_RIP_DI)
+		break;
+	case 7:
 		*rip = UT_DI;
-	else if (fixups & UPROBE_FIX_RIP_BP)
+		break;
+	case 5:
 		*rip = UT_BP;
+		break;
+	}
 }
 
 static void ut_check(struct kunit *test, const char *name, const u8 *bytes,
@@ -523,12 +546,220 @@ static void uprobe_test_is_alive(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, arch_uretprobe_is_alive(&ri, RP_CHECK_RET, &regs));
 }
 
+/*
+ * Fail closed: opcodes the analysis does not know are refused, whatever
+ * the decoder makes of them (it decodes many undefined ones happily).
+ */
+static void uprobe_test_unknown_refused(struct kunit *test)
+{
+	static const struct {
+		const char	*name;
+		u8		bytes[4];
+		bool		x86_64;
+	} unknown[] = {
+		{ "0f 04", { 0x0f, 0x04, 0xc0 }, true },
+		{ "0f 0a", { 0x0f, 0x0a, 0xc0 }, true },
+		{ "0f 0c", { 0x0f, 0x0c, 0xc0 }, true },
+		{ "0f 25", { 0x0f, 0x25, 0xc0 }, true },
+		{ "0f 36", { 0x0f, 0x36, 0xc0 }, true },
+		{ "0f 39", { 0x0f, 0x39, 0xc0 }, true },
+		{ "0f 3b", { 0x0f, 0x3b, 0xc0 }, true },
+		{ "0f a6", { 0x0f, 0xa6, 0xc0 }, true },
+		{ "0f a7", { 0x0f, 0xa7, 0xc0 }, true },
+		{ "0f 7a", { 0x0f, 0x7a, 0xc0 }, true },
+		{ "06 (push %es in 64-bit)", { 0x06 }, true },
+		{ "1e (push %ds in 64-bit)", { 0x1e }, true },
+		{ "27 (daa in 64-bit)", { 0x27 }, true },
+		{ "60 (pusha in 64-bit)", { 0x60 }, true },
+		{ "82 (invalid in 64-bit)", { 0x82, 0xc0, 0x01 }, true },
+		{ "d4 (aam in 64-bit)", { 0xd4, 0x0a }, true },
+		{ "d6 (salc)", { 0xd6 }, true },
+		{ "d6 (salc, 32-bit)", { 0xd6 }, false },
+		{ "0f 04 (32-bit)", { 0x0f, 0x04, 0xc0 }, false },
+		{ "0f a6 (32-bit)", { 0x0f, 0xa6, 0xc0 }, false },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(unknown); i++) {
+		struct arch_uprobe aup = {};
+		int ret;
+
+		memcpy(aup.insn, unknown[i].bytes, sizeof(unknown[i].bytes));
+		ret = uprobe_analyze(&aup, unknown[i].x86_64);
+		KUNIT_EXPECT_NE_MSG(test, ret, 0, "%s: accepted", unknown[i].name);
+	}
+}
+
+/*
+ * The hooks that write user memory need an mm with a stack page and the
+ * per-task state: the KUnit thread gets a KUnit-managed mapping, and a
+ * uprobe_task of its own for the duration of one call.
+ */
+#define UT_VADDR	0x401000UL
+#define UT_XOL		(0x7ffffffff000UL - 0x80)
+
+static unsigned long ut_user_page(struct kunit *test, unsigned long prot)
+{
+	unsigned long a = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, prot,
+					MAP_ANONYMOUS | MAP_PRIVATE, 0);
+
+	return IS_ERR_VALUE(a) ? 0 : a;
+}
+
+static struct uprobe_task *ut_task_enter(struct kunit *test)
+{
+	struct uprobe_task *ut = kunit_kzalloc(test, sizeof(*ut), GFP_KERNEL);
+
+	if (!ut || current->utask)
+		return NULL;
+	ut->vaddr = UT_VADDR;
+	ut->xol_vaddr = UT_XOL;
+	ut->state = UTASK_SSTEP;
+	current->utask = ut;
+	return ut;
+}
+
+static void ut_task_leave(void)
+{
+	current->utask = NULL;
+}
+
+static unsigned long ut_peek(unsigned long uaddr)
+{
+	unsigned long v = 0xdead;
+
+	if (get_user(v, (unsigned long __user *)uaddr))
+		return 0xdead;
+	return v;
+}
+
+/*
+ * CALL rel32 stepped out of line (the shadow stack case): the slot's copy
+ * must call within the slot whatever the distance to the probe, and the
+ * fix-up must give the original target and return address.
+ */
+static void uprobe_test_call_in_slot(struct kunit *test)
+{
+	static const struct {
+		const char	*name;
+		u8		bytes[8];
+		u8		imm;
+		u8		ilen;
+		s32		rel;
+	} cases[] = {
+		{ "call rel32", { 0xe8, 0x00, 0x00, 0xff, 0x7f }, 1, 5, 0x7fff0000 },
+		{ "call rel32 back", { 0xe8, 0x00, 0xf0, 0xff, 0xff }, 1, 5, -0x1000 },
+		{ "bnd call rel32", { 0xf2, 0xe8, 0x10, 0x00, 0x00, 0x00 }, 2, 6, 0x10 },
+	};
+	unsigned long stack = ut_user_page(test, PROT_READ | PROT_WRITE);
+	unsigned int i;
+
+	KUNIT_ASSERT_NE_MSG(test, stack, 0UL, "no user page");
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		unsigned long top = stack + PAGE_SIZE - 64, ret_slot = top - 8;
+		struct pt_regs regs = { .cs = __USER_CS, .flags = X86_EFLAGS_FIXED };
+		struct arch_uprobe aup = {};
+		struct uprobe_task *ut;
+		s32 slot_rel;
+		int err;
+
+		memcpy(aup.insn, cases[i].bytes, sizeof(cases[i].bytes));
+		KUNIT_ASSERT_EQ(test, uprobe_analyze(&aup, true), 0);
+		KUNIT_EXPECT_EQ_MSG(test, aup.insn[0], cases[i].bytes[0], "%s", cases[i].name);
+		KUNIT_ASSERT_NOT_NULL(test, aup.ops->finish);
+		slot_rel = get_unaligned((s32 *)&aup.ixol[cases[i].imm]);
+		KUNIT_EXPECT_EQ_MSG(test, slot_rel, 0, "%s: slot copy calls %d bytes away",
+				    cases[i].name, slot_rel);
+
+		/* what the CPU does with the slot's copy */
+		KUNIT_ASSERT_EQ(test, put_user(UT_XOL + cases[i].ilen,
+					       (unsigned long __user *)ret_slot), 0);
+		regs.sp = ret_slot;
+		regs.ip = UT_XOL + cases[i].ilen + slot_rel;
+
+		ut = ut_task_enter(test);
+		KUNIT_ASSERT_NOT_NULL(test, ut);
+		err = aup.ops->finish(&aup, &regs);
+		ut_task_leave();
+
+		KUNIT_EXPECT_EQ_MSG(test, err, 0, "%s", cases[i].name);
+		KUNIT_EXPECT_EQ_MSG(test, regs.ip, UT_VADDR + cases[i].ilen + cases[i].rel,
+				    "%s: ip", cases[i].name);
+		KUNIT_EXPECT_EQ_MSG(test, regs.sp, ret_slot, "%s: sp", cases[i].name);
+		KUNIT_EXPECT_EQ_MSG(test, ut_peek(ret_slot), UT_VADDR + cases[i].ilen,
+				    "%s: return address", cases[i].name);
+
+		/* and without a shadow stack it is emulated in place */
+		regs.sp = top;
+		regs.ip = UT_VADDR;
+		KUNIT_ASSERT_NOT_NULL(test, aup.ops->emulate);
+		KUNIT_EXPECT_TRUE(test, aup.ops->emulate(&aup, &regs));
+		KUNIT_EXPECT_EQ_MSG(test, regs.ip, UT_VADDR + cases[i].ilen + cases[i].rel,
+				    "%s: emulated ip", cases[i].name);
+		KUNIT_EXPECT_EQ(test, regs.sp, ret_slot);
+		KUNIT_EXPECT_EQ(test, ut_peek(ret_slot), UT_VADDR + cases[i].ilen);
+	}
+}
+
+/*
+ * A post-step fix-up that cannot write the stack (another thread made it
+ * read-only meanwhile, say) undoes the step: arch_uprobe_post_xol()
+ * returns -ERESTART with IP back at the probe, the stack pointer as it
+ * was before the instruction and our TF gone, for the core to restart.
+ */
+static void uprobe_test_post_xol_restart(struct kunit *test)
+{
+	static const struct {
+		const char	*name;
+		u8		bytes[8];
+	} cases[] = {
+		{ "pushf", { 0x9c } },
+		{ "call *%rax", { 0xff, 0xd0 } },
+		{ "call rel32", { 0xe8, 0x00, 0x01, 0x00, 0x00 } },
+	};
+	unsigned long stack = ut_user_page(test, PROT_READ);
+	unsigned int i;
+
+	KUNIT_ASSERT_NE_MSG(test, stack, 0UL, "no user page");
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct pt_regs regs = { .cs = __USER_CS };
+		unsigned long top = stack + PAGE_SIZE - 64;
+		struct arch_uprobe aup = {};
+		struct uprobe_task *ut;
+		int err;
+
+		memcpy(aup.insn, cases[i].bytes, sizeof(cases[i].bytes));
+		KUNIT_ASSERT_EQ(test, uprobe_analyze(&aup, true), 0);
+
+		/* the step ran and pushed; then the stack became read-only */
+		regs.flags = X86_EFLAGS_FIXED | X86_EFLAGS_TF;
+		regs.sp = top - 8;
+		regs.ip = UT_XOL + 2;
+		regs.ax = 0x402000;
+
+		ut = ut_task_enter(test);
+		KUNIT_ASSERT_NOT_NULL(test, ut);
+		ut->autask.saved_trap_nr = current->thread.trap_nr;
+		ut->autask.saved_tf = 0;
+		err = arch_uprobe_post_xol(&aup, &regs);
+		ut_task_leave();
+
+		KUNIT_EXPECT_EQ_MSG(test, err, -ERESTART, "%s", cases[i].name);
+		KUNIT_EXPECT_EQ_MSG(test, regs.ip, UT_VADDR, "%s: ip", cases[i].name);
+		KUNIT_EXPECT_EQ_MSG(test, regs.sp, top, "%s: sp", cases[i].name);
+		KUNIT_EXPECT_FALSE_MSG(test, regs.flags & X86_EFLAGS_TF, "%s: TF", cases[i].name);
+	}
+}
+
 static struct kunit_case uprobe_x86_insn_cases[] = {
 	KUNIT_CASE_PARAM(uprobe_test_named_insns, ut_insn_gen_params),
 	KUNIT_CASE(uprobe_test_generated_insns),
 	KUNIT_CASE(uprobe_test_conditions),
 	KUNIT_CASE_PARAM(uprobe_test_emulation, ut_emu_gen_params),
 	KUNIT_CASE(uprobe_test_is_alive),
+	KUNIT_CASE(uprobe_test_unknown_refused),
+	KUNIT_CASE(uprobe_test_call_in_slot),
+	KUNIT_CASE(uprobe_test_post_xol_restart),
 	{}
 };
 

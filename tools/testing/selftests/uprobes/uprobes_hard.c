@@ -840,6 +840,161 @@ TEST_F(hard, ptrace_breakpoint_same_insn)
 	ASSERT_EQ(3, probe_hits("dbg_same"));
 }
 
+/*
+ * Runs f(5) in a traced child, single-stepping from the int3 at lo until
+ * RIP leaves [lo, hi); stores the stopped RIPs as offsets from lo (-1 for
+ * outside). Returns the number of steps, or -1 on a failure.
+ */
+static int step_range_child(int (*f)(int x), int want, const void *lo, const void *hi,
+			    long *rips, int max)
+{
+	unsigned long l = (unsigned long)lo, h = (unsigned long)hi;
+	struct user_regs_struct regs;
+	int status, n = 0;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		f = OPAQUE(f);
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(3);
+		raise(SIGSTOP);
+		_exit(f(5) == want ? 0 : 1);
+	}
+	status = wait_status(pid);
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP)
+		goto kill;
+	if (ptrace(PTRACE_CONT, pid, NULL, NULL))
+		goto kill;
+	status = wait_status(pid);
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP ||
+	    ptrace(PTRACE_GETREGS, pid, NULL, &regs) || regs.rip != l + 1)
+		goto kill;
+	while (n < max) {
+		if (ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL))
+			goto kill;
+		status = wait_status(pid);
+		if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP ||
+		    ptrace(PTRACE_GETREGS, pid, NULL, &regs))
+			goto kill;
+		if (regs.rip < l || regs.rip >= h) {
+			rips[n++] = -1;
+			break;
+		}
+		rips[n++] = regs.rip - l;
+	}
+	if (ptrace(PTRACE_CONT, pid, NULL, NULL))
+		goto kill;
+	return exited_ok(wait_status(pid)) ? n : -1;
+kill:
+	kill(pid, SIGKILL);
+	wait_status(pid);
+	return -1;
+}
+
+/*
+ * PTRACE_SINGLESTEP onto and over probed instructions that the kernel
+ * emulates (push, nop, jmp): every stop is where it is without probes,
+ * i.e. the emulation ends with the trap the CPU would have raised.
+ */
+TEST_F(hard, ptrace_singlestep_emulated)
+{
+	static const char * const syms[] = {
+		"hard_estep_push", "hard_estep_nop", "hard_estep_jmp",
+	};
+	long plain[16], probed[16];
+	int n_plain, n_probed, i;
+	char name[16];
+
+	n_plain = step_range_child(hard_estep, 7, hard_estep, hard_estep_end, plain, 16);
+	ASSERT_EQ(7, n_plain);
+	ASSERT_EQ(hard_estep_push - (char *)hard_estep, plain[0]);
+	ASSERT_EQ(hard_estep_nop - (char *)hard_estep, plain[1]);
+	ASSERT_EQ(hard_estep_jmp - (char *)hard_estep, plain[2]);
+
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "estep%d", i);
+		ASSERT_EQ(0, probe_sym("p", name, self->exe, syms[i], NULL));
+	}
+	memset(probed, 0, sizeof(probed));
+	n_probed = step_range_child(hard_estep, 7, hard_estep, hard_estep_end, probed, 16);
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "estep%d", i);
+		EXPECT_EQ(1, probe_hits(name)) TH_LOG("%s", syms[i]);
+	}
+	for (i = 0; i < n_plain && i < n_probed; i++)
+		EXPECT_EQ(plain[i], probed[i]) TH_LOG("step %d", i);
+	ASSERT_EQ(n_plain, n_probed);
+}
+
+static long tf_rips[32];
+static int tf_n;
+
+static void tf_trap(int sig, siginfo_t *si, void *ucp)
+{
+	ucontext_t *uc = ucp;
+	unsigned long rip = uc->uc_mcontext.gregs[REG_RIP];
+
+	if (tf_n < (int)(sizeof(tf_rips) / sizeof(tf_rips[0])))
+		tf_rips[tf_n++] = rip - (unsigned long)hard_tfstep;
+	/* past the popf that clears TF: stop stepping whatever happens */
+	if (rip >= (unsigned long)hard_tfstep_off)
+		uc->uc_mcontext.gregs[REG_EFL] &= ~0x100L;
+}
+
+/* Runs hard_tfstep(5) with its own TF and collects the trap RIPs. */
+static int tf_run(long *rips)
+{
+	struct sigaction sa = { .sa_sigaction = tf_trap, .sa_flags = SA_SIGINFO };
+	int r;
+
+	tf_n = 0;
+	if (sigaction(SIGTRAP, &sa, NULL))
+		return -1;
+	r = OPAQUE(&hard_tfstep)(5);
+	signal(SIGTRAP, SIG_DFL);
+	if (r != 7)
+		return -1;
+	memcpy(rips, tf_rips, tf_n * sizeof(*rips));
+	return tf_n;
+}
+
+/*
+ * The program single-steps itself with EFLAGS.TF: a SIGTRAP after each
+ * instruction, probed emulated ones included, at the same RIPs.
+ */
+TEST_F(hard, self_singlestep_emulated)
+{
+	static const char * const syms[] = {
+		"hard_tfstep_push", "hard_tfstep_nop", "hard_tfstep_jmp",
+	};
+	long plain[32], probed[32];
+	int n_plain, n_probed, i;
+	char name[16];
+
+	n_plain = tf_run(plain);
+	ASSERT_LE(6, n_plain);
+	for (i = 0; i < n_plain; i++)
+		if (plain[i] == hard_tfstep_nop - (char *)hard_tfstep)
+			break;
+	ASSERT_GT(n_plain, i) TH_LOG("no trap after the push");
+
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "tfstep%d", i);
+		ASSERT_EQ(0, probe_sym("p", name, self->exe, syms[i], NULL));
+	}
+	n_probed = tf_run(probed);
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "tfstep%d", i);
+		EXPECT_EQ(1, probe_hits(name)) TH_LOG("%s", syms[i]);
+	}
+	for (i = 0; i < n_plain && i < n_probed; i++)
+		EXPECT_EQ(plain[i], probed[i]) TH_LOG("trap %d", i);
+	ASSERT_EQ(n_plain, n_probed);
+}
+
 /* ---- ia32 ---- */
 
 /*
@@ -1074,12 +1229,530 @@ TEST_F(hard, last_insn_of_mapping)
 	munmap(map, PAGE);
 }
 
+/* ---- regressions: defects of the core, one test each ---- */
+
+#include <linux/perf_event.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <time.h>
+
+/* Reads len bytes of path at off into buf; 0 on success. */
+static int pread_file(const char *path, unsigned long off, void *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = pread(fd, buf, len, off);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Offset of the first byte where a and b differ, or -1 if they are equal. */
+static long first_diff(const void *a, const void *b, size_t len)
+{
+	const unsigned char *x = a, *y = b;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (x[i] != y[i])
+			return i;
+	return -1;
+}
+
+/* Runs f(x) in a child: its wait status (0 exit if f(x) == 3 * x + 1). */
+static int call_mul3_in_child(int (*f)(int x), int x)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		struct rlimit no_core = { 0, 0 };
+
+		setrlimit(RLIMIT_CORE, &no_core);
+		alarm(20);
+		_exit(OPAQUE(f)(x) == 3 * x + 1 ? 0 : 1);
+	}
+	return wait_status(pid);
+}
+
+/*
+ * Defect 1: a probe removed while its (second) mapping of the text is
+ * PROT_READ. Made executable again, the page must read as the file and the
+ * function must run normally (no stale int3, no SIGTRAP).
+ */
+TEST_F(hard, regress_stale_bp_after_mprotect)
+{
+	unsigned char file[PAGE];
+	int (*f)(int x);
+	unsigned long off;
+	void *map;
+	long diff;
+	int status;
+
+	ASSERT_EQ(0, elf_sym_offset(self->exe, "hard_mul3", &off));
+	ASSERT_EQ(0, pread_file(self->exe, off & ~(PAGE - 1), file, PAGE));
+	ASSERT_EQ(0, probe_sym("p", "stale", self->exe, "hard_mul3", NULL));
+	f = map_sym_page(self->exe, "hard_mul3", &map);
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(16, f(5));
+	ASSERT_EQ(1, probe_hits("stale"));
+	/* The breakpoint is in this mapping. */
+	ASSERT_EQ(0xcc, *(unsigned char *)f);
+
+	ASSERT_EQ(0, mprotect(map, PAGE, PROT_READ));
+	ASSERT_EQ(0, probe_enable("stale", 0));
+	ASSERT_EQ(0, probe_del("stale"));
+	ASSERT_FALSE(probe_listed("stale"));
+	ASSERT_EQ(0, mprotect(map, PAGE, PROT_READ | PROT_EXEC));
+
+	diff = first_diff(map, file, PAGE);
+	EXPECT_EQ(-1, diff)
+		TH_LOG("text differs from the file at page offset %#lx: %#x, file %#x", diff,
+		       ((unsigned char *)map)[diff < 0 ? 0 : diff], file[diff < 0 ? 0 : diff]);
+	status = call_mul3_in_child(f, 7);
+	EXPECT_TRUE(exited_ok(status))
+		TH_LOG("call after removal: status 0x%x (%s)", status,
+		       status != -1 && WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "-");
+	munmap(map, PAGE);
+}
+
+/*
+ * The "Anonymous:" kB of the VMA of /proc/self/smaps that contains addr,
+ * or -1 if there is none.
+ */
+static long smaps_anon_kb(const void *addr)
+{
+	char *buf = read_all("/proc/self/smaps", NULL);
+	char *line, *save = NULL;
+	unsigned long lo, hi, a = (unsigned long)addr;
+	bool in = false;
+	long kb = -1;
+
+	if (!buf)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = a >= lo && a < hi;
+			continue;
+		}
+		if (in && sscanf(line, "Anonymous: %ld kB", &kb) == 1)
+			break;
+	}
+	free(buf);
+	return kb;
+}
+
+/*
+ * Defect 2: after a probe was hit and removed, the text must be the page
+ * cache again: "Anonymous: 0 kB" for the VMA, as before probing. Checked
+ * for this program's own text and for a second mapping of the same page.
+ */
+TEST_F(hard, regress_page_cache_restored)
+{
+	int (*f)(int x);
+	void *map;
+
+	f = map_sym_page(self->exe, "hard_mul3", &map);
+	ASSERT_NE(NULL, f);
+	ASSERT_EQ(16, f(5));
+	ASSERT_EQ(0, call_mul3(1, 0));
+	ASSERT_EQ(0, smaps_anon_kb(f)) TH_LOG("second mapping, before probing");
+	ASSERT_EQ(0, smaps_anon_kb(hard_mul3)) TH_LOG("own text, before probing");
+
+	ASSERT_EQ(0, probe_sym("p", "pcache", self->exe, "hard_mul3", NULL));
+	ASSERT_EQ(0, call_mul3_via(f, 5, 0));
+	ASSERT_EQ(0, call_mul3(5, 0));
+	ASSERT_EQ(10, probe_hits("pcache"));
+	/* The breakpoint made both pages private copies: the right VMAs. */
+	ASSERT_LT(0, smaps_anon_kb(f)) TH_LOG("second mapping, probed");
+	ASSERT_LT(0, smaps_anon_kb(hard_mul3)) TH_LOG("own text, probed");
+
+	ASSERT_EQ(0, probe_enable("pcache", 0));
+	ASSERT_EQ(0, probe_del("pcache"));
+	EXPECT_EQ(0, smaps_anon_kb(f)) TH_LOG("second mapping, after removal");
+	EXPECT_EQ(0, smaps_anon_kb(hard_mul3)) TH_LOG("own text, after removal");
+	ASSERT_EQ(0, call_mul3_via(f, 5, 0));
+	ASSERT_EQ(0, call_mul3(5, 0));
+	munmap(map, PAGE);
+}
+
+/* Path of uprobes_hard32, next to this program. */
+static void prog32_path(const char *exe, char *prog, size_t size)
+{
+	char *slash;
+
+	snprintf(prog, size, "%s", exe);
+	slash = strrchr(prog, '/');
+	snprintf(slash ? slash + 1 : prog, size - (slash ? slash + 1 - prog : 0),
+		 "uprobes_hard32");
+}
+
+/* Finds the line of /proc/pid/maps that ends with name; its range in *lo, *hi. */
+static int maps_find(pid_t pid, const char *name, unsigned long *lo, unsigned long *hi)
+{
+	char path[64], *buf, *line, *save = NULL;
+	size_t nlen = strlen(name);
+	int ret = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	buf = read_all(path, NULL);
+	if (!buf)
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		size_t len = strlen(line);
+
+		if (len >= nlen && !strcmp(line + len - nlen, name) &&
+		    sscanf(line, "%lx-%lx", lo, hi) == 2) {
+			ret = 0;
+			break;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+/*
+ * Defect 6: an ia32 program run with ASLR off (ADDR_NO_RANDOMIZE, as
+ * "setarch -R"), whose stack takes the top page of its 32-bit space, with an
+ * entry and a return probe: it runs right, every return value is right, and
+ * its XOL area ([uprobes]) is below 4 GiB. The child is traced only to be
+ * stopped at its exit (PTRACE_O_TRACEEXIT), where its maps are read.
+ */
+TEST_F_TIMEOUT(hard, regress_ia32_xol_below_4g, 120)
+{
+	static const char * const names[] = { "h32n_ret" };
+	unsigned long lo = 0, hi = 0, msg = 0;
+	int ev[100], n, i, status, stops, sig = 0, found = -1;
+	char prog[PATH_MAX];
+	long vals[100];
+	pid_t pid;
+
+	prog32_path(self->exe, prog, sizeof(prog));
+	ASSERT_EQ(0, access(prog, X_OK)) TH_LOG("%s not built", prog);
+	ASSERT_EQ(0, pin_cpu0());
+	ASSERT_EQ(0, probe_sym("p", "h32n_entry", prog, "h32_target", NULL));
+	ASSERT_EQ(0, probe_sym("r", "h32n_ret", prog, "h32_ret", "ret=$retval:s32"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (personality(ADDR_NO_RANDOMIZE) < 0)
+			_exit(125);
+		/* A program stuck at a probe gets SIGALRM (seen as a signal stop). */
+		alarm(30);
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			_exit(126);
+		execl(prog, prog, "50", (char *)NULL);
+		_exit(127);
+	}
+	/* The SIGTRAP after exec. */
+	status = wait_status(pid);
+	ASSERT_TRUE(WIFSTOPPED(status) && WSTOPSIG(status) == SIGTRAP)
+		TH_LOG("status 0x%x", status);
+	ASSERT_EQ(0, ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)PTRACE_O_TRACEEXIT));
+	ASSERT_EQ(0, ptrace(PTRACE_CONT, pid, NULL, NULL));
+	for (stops = 0; stops < 20; stops++) {
+		status = wait_status(pid);
+		TH_LOG("stop %d: status 0x%x", stops, status);
+		if (status == -1 || !WIFSTOPPED(status))
+			break;
+		if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
+			found = maps_find(pid, "[uprobes]", &lo, &hi);
+			ptrace(PTRACE_GETEVENTMSG, pid, NULL, &msg);
+			ptrace(PTRACE_CONT, pid, NULL, NULL);
+			continue;
+		}
+		/* Any other signal is a failure: deliver it. */
+		sig = WSTOPSIG(status);
+		ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);
+	}
+	if (status != -1 && WIFSTOPPED(status)) {
+		kill(pid, SIGKILL);
+		status = wait_status(pid);
+	}
+	TH_LOG("[uprobes] %#lx-%#lx, exit message 0x%lx", lo, hi, msg);
+	EXPECT_EQ(0, sig) TH_LOG("the program got signal %d (%s)", sig, strsignal(sig));
+	ASSERT_TRUE(exited_ok(status)) TH_LOG("status 0x%x", status);
+	ASSERT_EQ(0, found) TH_LOG("no [uprobes] mapping at exit");
+	EXPECT_GE(0x100000000UL, hi) TH_LOG("[uprobes] ends above 4 GiB");
+	ASSERT_EQ(50, probe_hits("h32n_entry"));
+	ASSERT_EQ(0, probe_enable("h32n_ret", 0));
+	n = trace_rets(names, 1, ev, vals, 100);
+	ASSERT_EQ(50, n);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(i * 7 - 1000, vals[i]) TH_LOG("return %d", i);
+}
+
+/*
+ * Defect 8: a probe pins nothing once removed: a binary on a tmpfs mounted
+ * here is probed, exec'd (hit), the probe removed, and the tmpfs unmounts.
+ */
+TEST_F_TIMEOUT(hard, regress_umount_after_probe, 60)
+{
+	static const char mnt[] = "/tmp/uprobes_hard_mnt";
+	static const char copy[] = "/tmp/uprobes_hard_mnt/uprobes_hard";
+	int fd, status, ret;
+	size_t len;
+	char *bytes;
+	pid_t pid;
+
+	bytes = read_all(self->exe, &len);
+	ASSERT_NE(NULL, bytes);
+	umount2(mnt, MNT_DETACH);
+	mkdir(mnt, 0755);
+	ASSERT_EQ(0, mount("uprobes_hard", mnt, "tmpfs", 0, "size=64m")) TH_LOG("%m");
+	fd = open(copy, O_WRONLY | O_CREAT | O_EXCL, 0755);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)len, write(fd, bytes, len));
+	ASSERT_EQ(0, close(fd));
+	free(bytes);
+
+	ASSERT_EQ(0, probe_sym("p", "pin", copy, "hard_mul3", NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		execl(copy, copy, "--loop", "10", "5", (char *)NULL);
+		_exit(127);
+	}
+	status = wait_status(pid);
+	EXPECT_TRUE(exited_ok(status)) TH_LOG("child status 0x%x", status);
+	EXPECT_EQ(10, probe_hits("pin"));
+	EXPECT_EQ(0, probe_enable("pin", 0));
+	EXPECT_EQ(0, probe_del("pin"));
+	ret = umount2(mnt, 0);
+	EXPECT_EQ(0, ret) TH_LOG("umount %s: %m", mnt);
+	if (ret)
+		umount2(mnt, MNT_DETACH);
+	rmdir(mnt);
+}
+
+/* A "--serve" instance of this program: stdin and stdout are pipes. */
+struct server {
+	pid_t pid;
+	int in, out;
+};
+
+static int serve_start(const char *exe, struct server *s)
+{
+	int to[2], from[2];
+	char c;
+
+	/* Close-on-exec: later servers must not hold this one's pipes. */
+	if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC))
+		return -1;
+	s->pid = fork();
+	if (s->pid < 0)
+		return -1;
+	if (s->pid == 0) {
+		dup2(to[0], 0);
+		dup2(from[1], 1);
+		close(to[0]);
+		close(to[1]);
+		close(from[0]);
+		close(from[1]);
+		alarm(100);
+		execl(exe, exe, "--serve", (char *)NULL);
+		_exit(127);
+	}
+	close(to[0]);
+	close(from[1]);
+	s->in = to[1];
+	s->out = from[0];
+	/* It says 'r' once exec'd. */
+	return read(s->out, &c, 1) == 1 && c == 'r' ? 0 : -1;
+}
+
+/* Makes s call hard_mul3() 10 times; 0 if every result was right. */
+static int serve_cmd(struct server *s)
+{
+	char c = 'c';
+
+	if (write(s->in, &c, 1) != 1 || read(s->out, &c, 1) != 1)
+		return -1;
+	return c == 'k' ? 0 : -1;
+}
+
+static int serve_stop(struct server *s)
+{
+	close(s->in);
+	close(s->out);
+	return wait_status(s->pid);
+}
+
+/* "--serve": 'r', then for each byte read, 10 calls and 'k' (or 'x'). */
+static int serve_main(void)
+{
+	char c = 'r';
+
+	if (write(1, &c, 1) != 1)
+		return 1;
+	while (read(0, &c, 1) == 1) {
+		c = call_mul3(10, 0) ? 'x' : 'k';
+		if (write(1, &c, 1) != 1)
+			return 1;
+	}
+	return 0;
+}
+
+/* The address of file offset off of path in pid (0 if not mapped). */
+static unsigned long pid_file_addr(pid_t pid, const char *path, unsigned long off)
+{
+	char maps[64], *buf, *line, *save = NULL;
+	unsigned long lo, hi, pgoff, addr = 0;
+	int name;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", pid);
+	buf = read_all(maps, NULL);
+	if (!buf)
+		return 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		name = 0;
+		if (sscanf(line, "%lx-%lx %*s %lx %*s %*s %n", &lo, &hi, &pgoff, &name) < 3 ||
+		    !name || strcmp(line + name, path))
+			continue;
+		if (off >= pgoff && off < pgoff + (hi - lo)) {
+			addr = lo + off - pgoff;
+			break;
+		}
+	}
+	free(buf);
+	return addr;
+}
+
+/* Compares 16 bytes of pid's memory at file offset off of path with the file. */
+static int pid_text_vs_file(pid_t pid, const char *path, unsigned long off,
+			    unsigned char *mem)
+{
+	unsigned char file[16];
+	unsigned long addr = pid_file_addr(pid, path, off);
+	char p[64];
+	int fd;
+	ssize_t n;
+
+	if (!addr || pread_file(path, off, file, sizeof(file)))
+		return -2;
+	snprintf(p, sizeof(p), "/proc/%d/mem", pid);
+	fd = open(p, O_RDONLY);
+	if (fd < 0)
+		return -2;
+	n = pread(fd, mem, sizeof(file), addr);
+	close(fd);
+	if (n != (ssize_t)sizeof(file))
+		return -2;
+	return memcmp(mem, file, sizeof(file)) ? -1 : 0;
+}
+
+/*
+ * Prefiltering: a perf uprobe PMU event (the way bpftrace and libbpf open
+ * one) filtered to process A. Process B, exec'd before the event was
+ * opened, and B2, exec'd after, map the same file: their text at the probe
+ * reads exactly as the file, and their calls are not counted; A's are,
+ * exactly. A's text has the breakpoint (so the check reads the right place).
+ */
+TEST_F_TIMEOUT(hard, regress_prefilter_other_process, 120)
+{
+	struct perf_event_attr attr = { .size = sizeof(attr) };
+	struct server a, b, b2;
+	unsigned char mem[16];
+	unsigned long off;
+	uint64_t count = ~0ULL;
+	int fd, type, i, st;
+	time_t t0 = time(NULL);
+	char *s;
+
+	s = read_all("/sys/bus/event_source/devices/uprobe/type", NULL);
+	ASSERT_NE(NULL, s) TH_LOG("no uprobe PMU");
+	type = atoi(s);
+	free(s);
+	ASSERT_EQ(0, elf_sym_offset(self->exe, "hard_mul3", &off));
+	ASSERT_EQ(0, serve_start(self->exe, &a));
+	ASSERT_EQ(0, serve_start(self->exe, &b));
+	ASSERT_EQ(0, serve_cmd(&b));
+
+	attr.type = type;
+	attr.config1 = (unsigned long)self->exe;
+	attr.config2 = off;
+	fd = syscall(__NR_perf_event_open, &attr, a.pid, -1, -1, 0);
+	ASSERT_LE(0, fd) TH_LOG("perf_event_open: %m");
+	TH_LOG("perf event open after %ld s", (long)(time(NULL) - t0));
+	ASSERT_EQ(0, serve_start(self->exe, &b2));
+
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, serve_cmd(&a));
+		ASSERT_EQ(0, serve_cmd(&b));
+		ASSERT_EQ(0, serve_cmd(&b2));
+	}
+	ASSERT_EQ(0, call_mul3(10, 0));
+	ASSERT_EQ(sizeof(count), read(fd, &count, sizeof(count)));
+	EXPECT_EQ(30, count);
+	TH_LOG("calls done after %ld s", (long)(time(NULL) - t0));
+
+	EXPECT_EQ(-1, pid_text_vs_file(a.pid, self->exe, off, mem))
+		TH_LOG("A (filtered in) has no breakpoint: %02x %02x", mem[0], mem[1]);
+	EXPECT_EQ(0, pid_text_vs_file(b.pid, self->exe, off, mem))
+		TH_LOG("B (started before) differs from the file: %02x %02x", mem[0], mem[1]);
+	EXPECT_EQ(0, pid_text_vs_file(b2.pid, self->exe, off, mem))
+		TH_LOG("B2 (started after) differs from the file: %02x %02x", mem[0], mem[1]);
+	EXPECT_EQ(0, pid_text_vs_file(getpid(), self->exe, off, mem))
+		TH_LOG("this process differs from the file: %02x %02x", mem[0], mem[1]);
+	close(fd);
+	st = serve_stop(&a);
+	EXPECT_TRUE(exited_ok(st)) TH_LOG("A: status 0x%x", st);
+	st = serve_stop(&b);
+	EXPECT_TRUE(exited_ok(st)) TH_LOG("B: status 0x%x", st);
+	st = serve_stop(&b2);
+	EXPECT_TRUE(exited_ok(st)) TH_LOG("B2: status 0x%x", st);
+	TH_LOG("took %ld s", (long)(time(NULL) - t0));
+}
+
+/*
+ * The XOL mapping cannot be moved: mremap() of [uprobes] (made by a return
+ * probe) fails with EINVAL or EPERM, leaves it where it was, and return
+ * probes keep working, with the right values.
+ */
+TEST_F(hard, regress_xol_mremap_refused)
+{
+	static const char * const names[] = { "r_xolmv" };
+	unsigned long lo, hi, lo2, hi2;
+	long vals[100];
+	int ev[100], n, x, err;
+	void *hole, *moved;
+
+	ASSERT_EQ(0, pin_cpu0());
+	ASSERT_EQ(0, probe_sym("r", "r_xolmv", self->exe, "ret_inner", "ret=$retval:s32"));
+	ASSERT_EQ(7, OPAQUE(&ret_inner)(3));
+	ASSERT_EQ(0, maps_find(getpid(), "[uprobes]", &lo, &hi))
+		TH_LOG("no [uprobes] after a return probe hit");
+	hole = mmap(NULL, 4 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, hole);
+	moved = mremap((void *)lo, hi - lo, hi - lo, MREMAP_MAYMOVE | MREMAP_FIXED, hole + PAGE);
+	err = errno;
+	ASSERT_EQ(MAP_FAILED, moved) TH_LOG("[uprobes] %#lx-%#lx moved to %p", lo, hi, moved);
+	ASSERT_TRUE(err == EINVAL || err == EPERM) TH_LOG("errno %d (%s)", err, strerror(err));
+	ASSERT_EQ(0, maps_find(getpid(), "[uprobes]", &lo2, &hi2));
+	ASSERT_EQ(lo, lo2);
+	ASSERT_EQ(hi, hi2);
+	munmap(hole, 4 * PAGE);
+	for (x = 0; x < 20; x++)
+		ASSERT_EQ(2 * x + 1, OPAQUE(&ret_inner)(x));
+	ASSERT_EQ(0, probe_enable("r_xolmv", 0));
+	n = trace_rets(names, 1, ev, vals, 100);
+	ASSERT_EQ(21, n);
+	ASSERT_EQ(7, vals[0]);
+	for (x = 0; x < 20; x++)
+		ASSERT_EQ(2 * x + 1, vals[x + 1]);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "--loop"))
 		return call_mul3(atoi(argv[2]), atoi(argv[3])) ? 1 : 0;
 	if (argc == 3 && !strcmp(argv[1], "--straddle"))
 		return call_straddle(atoi(argv[2])) ? 1 : 0;
+	if (argc == 2 && !strcmp(argv[1], "--serve"))
+		return serve_main();
 	if (argc == 3 && !strcmp(argv[1], "--rec")) {
 		printf("ret_rec(%d) = %d\n", atoi(argv[2]), OPAQUE(&ret_rec)(atoi(argv[2])));
 		printf("ret_outer(%d) = %d\n", atoi(argv[2]), OPAQUE(&ret_outer)(atoi(argv[2])));

@@ -7,6 +7,69 @@
 
 	.text
 
+/*
+ * int hard_estep(int x): an int3 for the tracer, then instructions the
+ * kernel emulates when probed (push, nop, jmp rel8), to single-step
+ * through. hard_estep_body is also callable on its own. Returns x + 2.
+ */
+	.globl	hard_estep
+	.type	hard_estep, @function
+hard_estep:
+	int3
+	.globl	hard_estep_body
+hard_estep_body:
+	movl	%edi, %eax
+	.globl	hard_estep_push
+hard_estep_push:
+	pushq	%rbp
+	.globl	hard_estep_nop
+hard_estep_nop:
+	nop
+	.globl	hard_estep_jmp
+hard_estep_jmp:
+	jmp	1f
+	ud2
+1:	popq	%rbp
+	addl	$2, %eax
+	ret
+	.globl	hard_estep_end
+hard_estep_end:
+	.size	hard_estep, . - hard_estep
+
+/*
+ * int hard_tfstep(int x): sets EFLAGS.TF itself, runs the same emulated
+ * instructions as hard_estep, clears TF and returns x + 2. The program's
+ * SIGTRAP handler sees one trap per instruction run with TF set.
+ */
+	.globl	hard_tfstep
+	.type	hard_tfstep, @function
+hard_tfstep:
+	pushfq
+	orq	$0x100, (%rsp)
+	popfq
+	movl	%edi, %eax
+	.globl	hard_tfstep_push
+hard_tfstep_push:
+	pushq	%rbp
+	.globl	hard_tfstep_nop
+hard_tfstep_nop:
+	nop
+	.globl	hard_tfstep_jmp
+hard_tfstep_jmp:
+	jmp	1f
+	ud2
+1:	popq	%rbp
+	addl	$2, %eax
+	pushfq
+	andq	$~0x100, (%rsp)
+	popfq
+	.globl	hard_tfstep_off
+hard_tfstep_off:
+	ret
+	.globl	hard_tfstep_end
+hard_tfstep_end:
+	.size	hard_tfstep, . - hard_tfstep
+
 /* int hard_mul3(int x): returns 3 * x + 1; position independent. */
 	.globl	hard_mul3
 	.type	hard_mul3, @function
