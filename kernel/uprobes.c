@@ -20,9 +20,11 @@
  *   keep it alive until they unregister (trace_uprobe and BPF hold the
  *   file's path), and a hit comes from a vma whose file pins it.  Only a
  *   probe left without consumers because a breakpoint could not be
- *   removed pins the inode, until a retry removes the breakpoint
- *   (probe_retry_removal()); so the key can not be reused while the probe
- *   is in the tree, and umount is not held off by probes that are gone.
+ *   removed holds a file that maps it, until a retry removes the
+ *   breakpoint (probe_retry_removal()); so the key can not be reused while
+ *   the probe is in the tree, umount fails cleanly with -EBUSY (as it does
+ *   for the mapping itself) instead of finding a busy inode, and probes
+ *   that are gone hold nothing.
  *
  * - struct uprobe_consumer belongs to the caller.  Consumer lists are
  *   modified with list_add_rcu()/list_del_rcu() under the probe's
@@ -104,9 +106,9 @@ struct uprobe {
 	struct rw_semaphore	cons_rwsem;
 	struct list_head	cons_head;	/* of uprobe_consumer::cons_node */
 	struct inode		*host;		/* see "Objects and lifetime" */
-	/* retries a removal that failed; pins @host meanwhile */
+	/* retries a removal that failed; @retry_file keeps @host alive */
 	struct delayed_work	retry_work;
-	bool			retry_pinned;	/* under cons_rwsem */
+	struct file		*retry_file;	/* under cons_rwsem */
 	loff_t			file_off;	/* of the probed instruction */
 	loff_t			ctr_off;	/* USDT semaphore, 0 if none */
 	/* one-time fetch and arch analysis of the instruction */
@@ -209,7 +211,6 @@ static struct uprobe *probe_hold(struct uprobe *probe)
 	return probe;
 }
 
-/* May sleep (iput). */
 static void probe_drop(struct uprobe *probe)
 {
 	if (!refcount_dec_and_test(&probe->usage))
@@ -1131,12 +1132,37 @@ static int probe_sync_all_mms(struct uprobe *probe, struct uprobe_consumer *new)
 }
 
 /*
+ * A file through which some vma maps @probe's page, with a reference, or
+ * NULL if none does (then no breakpoint of @probe is left anywhere).
+ */
+static struct file *probe_pin_mapping(struct uprobe *probe)
+{
+	struct address_space *mapping = probe->host->i_mapping;
+	pgoff_t pgoff = probe->file_off >> PAGE_SHIFT;
+	struct vm_area_struct *vma;
+	struct file *file = NULL;
+
+	i_mmap_lock_read(mapping);
+	vma_interval_tree_foreach(vma, &mapping->i_mmap, pgoff, pgoff) {
+		/* i_mmap_rwsem keeps the vma, and so its file reference. */
+		if (vma_may_hold_bp(vma)) {
+			file = get_file(vma->vm_file);
+			break;
+		}
+	}
+	i_mmap_unlock_read(mapping);
+	return file;
+}
+
+/*
  * Remove the breakpoints of @probe nobody wants any more; once it has no
  * consumer, drop it from the tree.  If a breakpoint could not be removed
  * (memory ran out, say), a probe without consumers stays in the tree, so
  * that a task hitting the leftover breakpoint still steps over it instead
- * of getting SIGTRAP, and the removal is retried later with the inode
- * pinned.  Called with cons_rwsem held for writing.
+ * of getting SIGTRAP, and the removal is retried every second.  Meanwhile
+ * it holds a file that maps it: the inode, which is its key, must outlive
+ * it, and the caller's reference ends when this returns.  Called with
+ * cons_rwsem held for writing.
  */
 static void probe_prune(struct uprobe *probe)
 {
@@ -1148,16 +1174,17 @@ static void probe_prune(struct uprobe *probe)
 
 	if (!list_empty(&probe->cons_head))
 		return;		/* their own unregistration removes the rest */
+	if (err && !probe->retry_file) {
+		probe->retry_file = probe_pin_mapping(probe);
+		if (probe->retry_file)
+			probe_hold(probe);	/* for the work */
+		else
+			err = 0;	/* unmapped since: nothing is left */
+	}
 	if (err) {
 		pr_warn_ratelimited("inode %lu offset %#llx: breakpoint not removed (%d), retrying\n",
 				    probe->host->i_ino,
 				    (unsigned long long)probe->file_off, err);
-		if (!probe->retry_pinned) {
-			/* The caller's reference keeps it alive until here. */
-			ihold(probe->host);
-			probe_hold(probe);
-			probe->retry_pinned = true;
-		}
 		schedule_delayed_work(&probe->retry_work, HZ);
 	} else if (!probe_unlinked(probe)) {
 		probe_unlink(probe);
@@ -1169,20 +1196,20 @@ static void probe_retry_removal(struct work_struct *work)
 {
 	struct uprobe *probe = container_of(to_delayed_work(work),
 					    struct uprobe, retry_work);
-	struct inode *pinned = NULL;
+	struct file *pinned = NULL;
 
 	down_write(&probe->cons_rwsem);
 	probe_prune(probe);
 	/* Done, or consumers are back: they keep the inode alive now. */
-	if (probe->retry_pinned &&
+	if (probe->retry_file &&
 	    (probe_unlinked(probe) || !list_empty(&probe->cons_head))) {
 		cancel_delayed_work(&probe->retry_work);
-		probe->retry_pinned = false;
-		pinned = probe->host;
+		pinned = probe->retry_file;
+		probe->retry_file = NULL;
 	}
 	up_write(&probe->cons_rwsem);
 	if (pinned) {
-		iput(pinned);
+		fput(pinned);
 		probe_drop(probe);
 	}
 }
