@@ -102,6 +102,7 @@
 struct uprobe {
 	struct rb_node		node;		/* linked in probe_tree */
 	refcount_t		usage;
+	struct rcu_head		rcu;		/* freed after a probe_srcu GP */
 	/* guards cons_head against register/unregister/apply */
 	struct rw_semaphore	cons_rwsem;
 	struct list_head	cons_head;	/* of uprobe_consumer::cons_node */
@@ -137,6 +138,13 @@ struct xol_area {
 
 static struct rb_root probe_tree = RB_ROOT;
 static DEFINE_RWLOCK(probe_tree_lock);
+/*
+ * Advanced by every insertion into and erasure from probe_tree, so that a
+ * lockless walk (probe_find_rcu()) can tell when a rotation may have hidden
+ * the node it was looking for.
+ */
+static seqcount_rwlock_t probe_tree_seq =
+	SEQCNT_RWLOCK_ZERO(probe_tree_seq, &probe_tree_lock);
 
 DEFINE_STATIC_SRCU(probe_srcu);
 DEFINE_STATIC_PERCPU_RWSEM(probe_fork_sem);
@@ -162,10 +170,13 @@ static int probe_node_cmp(struct rb_node *a, const struct rb_node *b)
 			      rb_entry(b, struct uprobe, node));
 }
 
-/* Insert @u; returns the probe already holding that key, or NULL. */
+/*
+ * Insert @u; returns the probe already holding that key, or NULL.  The
+ * node is published with the ordering that lockless readers need.
+ */
 static struct uprobe *probe_tree_add(struct rb_root *root, struct uprobe *u)
 {
-	struct rb_node *old = rb_find_add(&u->node, root, probe_node_cmp);
+	struct rb_node *old = rb_find_add_rcu(&u->node, root, probe_node_cmp);
 
 	return old ? rb_entry(old, struct uprobe, node) : NULL;
 }
@@ -211,13 +222,29 @@ static struct uprobe *probe_hold(struct uprobe *probe)
 	return probe;
 }
 
+/*
+ * A reference to a probe found without one (probe_find_rcu()), or NULL if
+ * it is on its way out: its last reference is gone, so it has left the
+ * tree and its breakpoints have been removed.
+ */
+static struct uprobe *probe_try_hold(struct uprobe *probe)
+{
+	return refcount_inc_not_zero(&probe->usage) ? probe : NULL;
+}
+
+static void probe_free_rcu(struct rcu_head *head)
+{
+	kfree(container_of(head, struct uprobe, rcu));
+}
+
 static void probe_drop(struct uprobe *probe)
 {
 	if (!refcount_dec_and_test(&probe->usage))
 		return;
-	/* The tree's reference is gone, so nobody can find it any more. */
+	/* The tree's reference is gone, so no new lookup can find it. */
 	WARN_ON_ONCE(!RB_EMPTY_NODE(&probe->node));
-	kfree(probe);
+	/* A breakpoint hit may still be looking at it under probe_srcu. */
+	call_srcu(&probe_srcu, &probe->rcu, probe_free_rcu);
 }
 
 /*
@@ -239,9 +266,50 @@ static struct uprobe *probe_lookup_range(struct inode *inode, loff_t start,
 	return u;
 }
 
-static struct uprobe *probe_lookup(struct inode *inode, loff_t offset)
+struct probe_key {
+	const struct inode	*inode;
+	loff_t			offset;
+};
+
+static int probe_key_node_cmp(const void *key, const struct rb_node *n)
 {
-	return probe_lookup_range(inode, offset, offset + 1);
+	const struct probe_key *k = key;
+
+	return probe_key_cmp(k->inode, k->offset,
+			     rb_entry(n, struct uprobe, node));
+}
+
+/*
+ * The probe at (@inode, @offset) for a breakpoint hit, found without
+ * taking probe_tree_lock and returned without a reference: the caller holds
+ * probe_srcu, and probes are freed only after a probe_srcu grace period.
+ *
+ * The walk races with insertions and erasures.  Their rotations can hide a
+ * node from it for a moment but never lead it to a node with another key,
+ * so a hit is trusted as is and only a miss is checked: if probe_tree_seq
+ * moved (or a writer was inside), the lookup is repeated under the lock.
+ * A probe being erased may still be returned; the caller copes with that
+ * (probe_try_hold()).
+ */
+static struct uprobe *probe_find_rcu(struct inode *inode, loff_t offset)
+{
+	struct probe_key key = { .inode = inode, .offset = offset };
+	struct rb_node *node;
+	struct uprobe *probe;
+	unsigned int seq;
+
+	WARN_ON_ONCE(!srcu_read_lock_held(&probe_srcu));
+	seq = raw_read_seqcount(&probe_tree_seq);
+	node = rb_find_rcu(&key, &probe_tree, probe_key_node_cmp);
+	if (node)
+		return rb_entry(node, struct uprobe, node);
+	if (!(seq & 1) && !read_seqcount_retry(&probe_tree_seq, seq))
+		return NULL;
+
+	read_lock(&probe_tree_lock);
+	probe = probe_tree_lookup(&probe_tree, inode, offset);
+	read_unlock(&probe_tree_lock);
+	return probe;
 }
 
 static bool probe_unlinked(struct uprobe *probe)
@@ -253,7 +321,9 @@ static bool probe_unlinked(struct uprobe *probe)
 static void probe_unlink(struct uprobe *probe)
 {
 	write_lock(&probe_tree_lock);
+	write_seqcount_begin(&probe_tree_seq);
 	rb_erase(&probe->node, &probe_tree);
+	write_seqcount_end(&probe_tree_seq);
 	RB_CLEAR_NODE(&probe->node);
 	write_unlock(&probe_tree_lock);
 	probe_drop(probe);		/* the tree's reference */
@@ -280,7 +350,9 @@ static struct uprobe *probe_get_or_create(struct inode *inode, loff_t offset,
 	INIT_LIST_HEAD(&new->cons_head);
 
 	write_lock(&probe_tree_lock);
+	write_seqcount_begin(&probe_tree_seq);
 	cur = probe_tree_add(&probe_tree, new);
+	write_seqcount_end(&probe_tree_seq);
 	if (cur)
 		probe_hold(cur);
 	write_unlock(&probe_tree_lock);
@@ -447,15 +519,20 @@ static unsigned long vma_foff_to_addr(struct vm_area_struct *vma, loff_t offset)
 }
 
 /*
- * Breakpoints go only into private file mappings that are executable now
- * (@exec_now), but one stays in its page when user space mprotect()s the
- * mapping without PROT_EXEC: removal and the MMF_HAS_UPROBES bookkeeping
- * look at every private mapping that may execute (VM_MAYEXEC).
+ * Breakpoints go only into private file mappings that are executable and
+ * not writable now (@exec_now).  Not writable, because the page is copied
+ * while other threads run: a store they made to a writable page between
+ * the copy and the switch of the PTE would be lost.  A breakpoint stays in
+ * its page when user space later mprotect()s the mapping (without
+ * PROT_EXEC, or with PROT_WRITE): removal, hits and the MMF_HAS_UPROBES
+ * bookkeeping look at every private mapping that may execute (VM_MAYEXEC).
  */
 static bool vma_probeable_as(struct vm_area_struct *vma, bool exec_now)
 {
 	vm_flags_t never = VM_HUGETLB | VM_SHARED | VM_MAYSHARE;
 
+	if (exec_now)
+		never |= VM_WRITE;
 	if (!vma->vm_file || (vma->vm_flags & never))
 		return false;
 	return vma->vm_flags & (exec_now ? VM_EXEC : VM_MAYEXEC);
@@ -608,6 +685,9 @@ static struct page *bp_file_page_if_same(struct vm_area_struct *vma,
 	char *a, *b;
 	bool same;
 
+	/* Compared without the PTL: stores to a writable copy could race. */
+	if (vma->vm_flags & VM_WRITE)
+		return NULL;
 	folio = filemap_get_folio(mapping, index);
 	if (IS_ERR(folio))
 		return NULL;
@@ -666,6 +746,16 @@ int uprobe_write_opcode(struct arch_uprobe *auprobe, struct mm_struct *mm,
 		/* A huge page mapping is split so that one PTE can change. */
 		ret = get_user_pages_remote(mm, vaddr, 1,
 					    FOLL_FORCE | FOLL_SPLIT_PMD, &cur, NULL);
+		/*
+		 * Our breakpoints live only in anonymous copies, which GUP
+		 * finds present or swaps in.  A page that can not be faulted
+		 * in at all (truncated below the probe, which zaps private
+		 * copies too, or poisoned) holds none: nothing to remove, and
+		 * nothing that retrying could change.  Other errors
+		 * (-ENOMEM) are transient and reported.
+		 */
+		if (!install && (ret == -EFAULT || ret == -EHWPOISON))
+			return 0;
 		if (ret <= 0)
 			return ret ? ret : -EFAULT;
 		memcpy_from_page((char *)&now, cur, offset_in_page(vaddr),
@@ -1759,8 +1849,10 @@ static void xol_release_task_slot(struct task_struct *t)
 	if (!t->mm || !ut->xol_vaddr)
 		return;
 	area = t->mm->uprobes_state.xol_area;
+	/* Pairs with the barrier in prepare_to_wait() of xol_stage_insn(). */
 	if (area && xol_bitmap_unclaim(&area->bits,
-				       xol_addr_to_slot(area->base, ut->xol_vaddr)))
+				       xol_addr_to_slot(area->base, ut->xol_vaddr)) &&
+	    wq_has_sleeper(&area->slot_wait))
 		wake_up(&area->slot_wait);
 	ut->xol_vaddr = 0;
 }
@@ -1788,10 +1880,47 @@ unsigned long uprobe_get_trampoline_vaddr(void)
 /* ------------------------------------------------------------------ */
 /* Per-task state.                                                      */
 
+/*
+ * What the core keeps per task: struct uprobe_task, whose layout
+ * <linux/uprobes.h> fixes, and a pool of return instances.  A task's
+ * instances go back to its pool when they are done with, so a return probe
+ * hit allocates only while the task reaches a depth of pending instances it
+ * never reached before; the pool never holds more than that peak (at most
+ * MAX_URETPROBE_DEPTH) and is freed with the task.
+ */
+struct probe_task {
+	struct uprobe_task	ut;
+	struct return_instance	*spare;		/* linked by ->next */
+};
+
+static struct probe_task *to_probe_task(struct uprobe_task *ut)
+{
+	return container_of(ut, struct probe_task, ut);
+}
+
+static struct uprobe_task *utask_alloc(void)
+{
+	struct probe_task *pt = kzalloc(sizeof(*pt), GFP_KERNEL);
+
+	return pt ? &pt->ut : NULL;
+}
+
+static void utask_free(struct uprobe_task *ut)
+{
+	struct probe_task *pt = to_probe_task(ut);
+	struct return_instance *rinst;
+
+	while ((rinst = pt->spare)) {
+		pt->spare = rinst->next;
+		kfree(rinst);
+	}
+	kfree(pt);
+}
+
 static struct uprobe_task *task_probe_state(void)
 {
 	if (!current->utask)
-		current->utask = kzalloc(sizeof(*current->utask), GFP_KERNEL);
+		current->utask = utask_alloc();
 	return current->utask;
 }
 
@@ -1812,10 +1941,14 @@ static struct return_instance *rinst_pop(struct uprobe_task *ut)
 	return rinst;
 }
 
-static void rinst_release(struct return_instance *rinst)
+/* Done with @rinst, an instance of @ut's: into @ut's pool. */
+static void rinst_release(struct uprobe_task *ut, struct return_instance *rinst)
 {
+	struct probe_task *pt = to_probe_task(ut);
+
 	probe_drop(rinst->uprobe);
-	kfree(rinst);
+	rinst->next = pt->spare;
+	pt->spare = rinst;
 }
 
 /**
@@ -1834,11 +1967,11 @@ void uprobe_free_utask(struct task_struct *t)
 		return;
 	xol_release_task_slot(t);
 	while ((rinst = rinst_pop(ut)))
-		rinst_release(rinst);
+		rinst_release(ut, rinst);
 	if (ut->active_uprobe)
 		probe_drop(ut->active_uprobe);
 	t->utask = NULL;
-	kfree(ut);
+	utask_free(ut);
 }
 
 /* task_work of a forked child: map the XOL area where the parent had it. */
@@ -1864,7 +1997,7 @@ static struct uprobe_task *utask_fork_copy(const struct uprobe_task *parent)
 	const struct return_instance *src;
 	struct uprobe_task *child;
 
-	child = kzalloc(sizeof(*child), GFP_KERNEL);
+	child = utask_alloc();
 	if (!child)
 		return NULL;
 	for (src = parent->return_instances; src; src = src->next) {
@@ -1887,9 +2020,9 @@ static struct uprobe_task *utask_fork_copy(const struct uprobe_task *parent)
 nomem:
 	while ((rinst = stack)) {
 		stack = rinst->next;
-		rinst_release(rinst);
+		rinst_release(child, rinst);
 	}
-	kfree(child);
+	utask_free(child);
 	return NULL;
 }
 
@@ -1942,22 +2075,38 @@ static void rinst_prune(struct uprobe_task *ut, enum rp_check ctx,
 {
 	while (ut->return_instances &&
 	       !arch_uretprobe_is_alive(ut->return_instances, ctx, regs))
-		rinst_release(rinst_pop(ut));
+		rinst_release(ut, rinst_pop(ut));
 }
 
-/* An instance of @probe for the function entered at @bp_addr, unlinked. */
-static struct return_instance *rinst_new(struct uprobe *probe,
+/*
+ * An instance of @probe for the function entered at @bp_addr, unlinked,
+ * taken from @ut's pool when it has one.  NULL if memory ran out or the
+ * probe is going away (see probe_try_hold()).
+ */
+static struct return_instance *rinst_new(struct uprobe_task *ut,
+					 struct uprobe *probe,
 					 unsigned long bp_addr,
 					 struct pt_regs *regs)
 {
-	struct return_instance *rinst = kmalloc(sizeof(*rinst), GFP_KERNEL);
+	struct probe_task *pt = to_probe_task(ut);
+	struct return_instance *rinst = pt->spare;
 
 	if (rinst)
-		*rinst = (struct return_instance) {
-			.uprobe	= probe_hold(probe),
-			.func	= bp_addr,
-			.stack	= user_stack_pointer(regs),
-		};
+		pt->spare = rinst->next;
+	else
+		rinst = kmalloc(sizeof(*rinst), GFP_KERNEL);
+	if (!rinst)
+		return NULL;
+	*rinst = (struct return_instance) {
+		.uprobe	= probe_try_hold(probe),
+		.func	= bp_addr,
+		.stack	= user_stack_pointer(regs),
+	};
+	if (!rinst->uprobe) {
+		rinst->next = pt->spare;
+		pt->spare = rinst;
+		return NULL;
+	}
 	return rinst;
 }
 
@@ -2010,11 +2159,11 @@ static void rinst_push(struct uprobe *probe, struct pt_regs *regs,
 		return;
 	}
 	area = xol_area_current();
-	rinst = area ? rinst_new(probe, bp_addr, regs) : NULL;
+	rinst = area ? rinst_new(ut, probe, bp_addr, regs) : NULL;
 	if (rinst && !rinst_link(ut, rinst, xol_slot_to_addr(area->base,
 							     XOL_TRAMPOLINE_SLOT),
 				 regs))
-		rinst_release(rinst);
+		rinst_release(ut, rinst);
 }
 
 static void rinst_run_handlers(struct return_instance *rinst,
@@ -2068,7 +2217,7 @@ void uprobe_handle_trampoline(struct pt_regs *regs)
 
 	/* Frames below the returning one were unwound without returning. */
 	while (ut->return_instances->stack != ret->stack)
-		rinst_release(rinst_pop(ut));
+		rinst_release(ut, rinst_pop(ut));
 
 	/*
 	 * Each instance leaves the list before its handlers run, so that a
@@ -2080,7 +2229,7 @@ void uprobe_handle_trampoline(struct pt_regs *regs)
 		rinst = rinst_pop(ut);
 		rinst_run_handlers(rinst, regs);
 		done = rinst == ret;
-		rinst_release(rinst);
+		rinst_release(ut, rinst);
 	} while (!done);
 }
 
@@ -2145,37 +2294,76 @@ static int bp_trap_at(struct mm_struct *mm, unsigned long vaddr)
 }
 
 /*
- * The analysed probe of @vma at @addr, with a reference.  A probe that
- * was never analysed was never installed either, so a trap there is not
- * ours.
+ * The analysed probe of @vma at @addr, without a reference (caller holds
+ * probe_srcu).  A probe that was never analysed was never installed
+ * either, so a trap there is not ours.
  */
 static struct uprobe *bp_probe_in_vma(struct vm_area_struct *vma,
 				      unsigned long addr)
 {
 	struct uprobe *probe;
 
-	if (!vma_probeable(vma))
+	/* It trapped, so it executes, and may have been made writable since. */
+	if (!vma_may_hold_bp(vma))
 		return NULL;
-	probe = probe_lookup(file_inode(vma->vm_file),
-			     vma_addr_to_foff(vma, addr));
+	probe = probe_find_rcu(file_inode(vma->vm_file),
+			       vma_addr_to_foff(vma, addr));
 	/* Acquire pairs with the release in probe_analyse(). */
-	if (probe && !smp_load_acquire(&probe->analysed)) {
-		probe_drop(probe);
-		return NULL;
-	}
-	return probe;
+	return probe && smp_load_acquire(&probe->analysed) ? probe : NULL;
 }
 
+#ifdef CONFIG_PER_VMA_LOCK
 /*
- * Which probe trapped at @bp_addr in current->mm?  When none, *@trap
- * says what is at that address now (see bp_trap_at()), and a pending
- * MMF_HAS_UPROBES recount is done while mmap_lock is held anyway.
+ * bp_probe_in_vma() without mmap_lock, for the common case of a hit on a
+ * probe that is there: the VMA is looked up under RCU (VMAs are freed after
+ * a grace period, files are SLAB_TYPESAFE_BY_RCU, and the inode pointer is
+ * only compared, never followed), and what was read is trusted only if no
+ * writer changed current->mm's layout meanwhile: mm_lock_seq is odd while
+ * mmap_lock is held for writing and moves on when it is released.  NULL
+ * means "look again under mmap_lock", not "no probe".
+ */
+static struct uprobe *bp_find_speculative(struct mm_struct *mm,
+					  unsigned long bp_addr)
+{
+	struct vm_area_struct *vma;
+	struct uprobe *probe = NULL;
+	unsigned int seq;
+
+	rcu_read_lock();
+	seq = raw_read_seqcount(&mm->mm_lock_seq);
+	if (!(seq & 1)) {
+		vma = vma_lookup(mm, bp_addr);
+		probe = vma ? bp_probe_in_vma(vma, bp_addr) : NULL;
+		if (read_seqcount_retry(&mm->mm_lock_seq, seq))
+			probe = NULL;
+	}
+	rcu_read_unlock();
+	return probe;
+}
+#else
+static struct uprobe *bp_find_speculative(struct mm_struct *mm,
+					  unsigned long bp_addr)
+{
+	return NULL;
+}
+#endif
+
+/*
+ * Which probe trapped at @bp_addr in current->mm?  Caller holds
+ * probe_srcu, which keeps the probe returned alive without a reference.
+ * When none, *@trap says what is at that address now (see bp_trap_at()),
+ * and a pending MMF_HAS_UPROBES recount is done while mmap_lock is held
+ * anyway.
  */
 static struct uprobe *bp_lookup_hit(unsigned long bp_addr, int *trap)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
 	struct uprobe *probe;
+
+	probe = bp_find_speculative(mm, bp_addr);
+	if (probe)
+		return probe;
 
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, bp_addr);
@@ -2258,17 +2446,14 @@ static bool bp_run_handlers(struct uprobe *probe, struct pt_regs *regs,
 {
 	struct uprobe_task *ut = current->utask;
 	struct bp_verdict v;
-	int idx;
 
 	/* Visible to handlers, e.g. for trace_uprobe's fetch args. */
 	ut->auprobe = &probe->ainsn;
 	ut->vaddr = bp_addr;
 
-	idx = srcu_read_lock(&probe_srcu);
 	probe_call_handlers(probe, regs, &v);
 	if (v.want_ret && !bp_verdict_remove(&v))
 		rinst_push(probe, regs, bp_addr);
-	srcu_read_unlock(&probe_srcu, idx);
 	ut->auprobe = NULL;
 
 	/* A handler redirected the task: the probed instruction is skipped. */
@@ -2290,7 +2475,8 @@ static void xol_step_detach(struct uprobe_task *ut)
 
 /*
  * Point current at a copy of @probe's instruction in an XOL slot; the
- * task keeps the caller's reference to @probe until the step is over.  If
+ * task keeps the caller's reference to @probe until the step is over.
+ * Called without probe_srcu: waiting for a slot may take long.  If
  * no slot can be had (the task was killed while waiting for one) or the
  * architecture refuses, the reference is dropped and the task re-executes
  * the breakpoint.
@@ -2313,11 +2499,12 @@ static void xol_begin_step(struct uprobe *probe, struct pt_regs *regs,
 }
 
 /*
- * Handlers, then the original instruction: emulated, or stepped out of
- * line.  Consumes the caller's reference to @probe.
+ * Handlers, then the original instruction, emulated when the architecture
+ * can.  Caller holds probe_srcu.  Returns @probe with a reference when the
+ * instruction is to be stepped out of line, else NULL.
  */
-static void bp_serve_hit(struct uprobe *probe, struct pt_regs *regs,
-			 unsigned long bp_addr)
+static struct uprobe *bp_serve_hit(struct uprobe *probe, struct pt_regs *regs,
+				   unsigned long bp_addr)
 {
 	/* Handlers see the probed IP, and any early exit re-executes there. */
 	instruction_pointer_set(regs, bp_addr);
@@ -2327,29 +2514,50 @@ static void bp_serve_hit(struct uprobe *probe, struct pt_regs *regs,
 	 * redirected the task or removed the breakpoint (the original then
 	 * runs in place), or the instruction was emulated.
 	 */
-	if (task_probe_state() && !arch_uprobe_ignore(&probe->ainsn, regs) &&
-	    !bp_run_handlers(probe, regs, bp_addr) &&
-	    !arch_uprobe_skip_sstep(&probe->ainsn, regs)) {
-		xol_begin_step(probe, regs, bp_addr);
-		return;
-	}
-	probe_drop(probe);
+	if (!task_probe_state() || arch_uprobe_ignore(&probe->ainsn, regs) ||
+	    bp_run_handlers(probe, regs, bp_addr) ||
+	    arch_uprobe_skip_sstep(&probe->ainsn, regs))
+		return NULL;
+	/*
+	 * The step outlives probe_srcu.  A probe without references has had
+	 * its breakpoints removed: the original instruction is back in place
+	 * and runs from there.
+	 */
+	return probe_try_hold(probe);
 }
 
+/*
+ * What a hit costs, and why (CONFIG_PER_VMA_LOCK, the probe there, an
+ * instruction that is emulated): probe_srcu's read side, two per-CPU
+ * counter updates and no shared write, because the probe must not be freed
+ * under the handlers; lockless walks of the VMA tree and the probe tree;
+ * the consumers' handlers.  No lock is taken, no reference counted, nothing
+ * allocated (but the task's uprobe_task on its first hit, and a return
+ * instance beyond the pool's depth).  Only a miss, a concurrent change of
+ * the mm's layout or an out-of-line step takes the slow parts.
+ */
 static void bp_handle_hit(struct pt_regs *regs)
 {
 	unsigned long bp_addr = uprobe_get_swbp_addr(regs);
-	struct uprobe *probe;
+	struct uprobe *probe, *step = NULL;
 	int trap = 0;
+	int idx;
 
 	if (bp_addr == uprobe_get_trampoline_vaddr()) {
 		uprobe_handle_trampoline(regs);
 		return;
 	}
 
+	idx = srcu_read_lock(&probe_srcu);
 	probe = bp_lookup_hit(bp_addr, &trap);
-	if (probe) {
-		bp_serve_hit(probe, regs, bp_addr);
+	if (probe)
+		step = bp_serve_hit(probe, regs, bp_addr);
+	srcu_read_unlock(&probe_srcu, idx);
+
+	if (step) {
+		xol_begin_step(step, regs, bp_addr);
+	} else if (probe) {
+		return;
 	} else if (trap > 0) {
 		/* A trap instruction of the program itself. */
 		force_sig(SIGTRAP);

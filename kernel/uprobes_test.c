@@ -2,8 +2,8 @@
 /*
  * KUnit tests of the uprobes core's pure data structures and decisions: the
  * probe tree ordered by (inode, offset), the XOL slot bitmap allocator,
- * what a hit makes of its handlers' answers, and the copy of pending
- * return instances for a forked child.  Included
+ * what a hit makes of its handlers' answers, the copy of pending return
+ * instances for a forked child and their per-task pool.  Included
  * at the end of kernel/uprobes.c, so the static helpers are visible.  No
  * process, mm or real inode is involved: the inode pointers are addresses
  * of a local array and are only compared, never dereferenced.
@@ -397,12 +397,97 @@ static void fork_copy_test(struct kunit *test)
 	/* Popping releases them newest first, and their references. */
 	for (i = 3; (got = rinst_pop(child)); i--) {
 		KUNIT_EXPECT_EQ(test, got->func, 0x100UL + i);
-		rinst_release(got);
+		rinst_release(child, got);
 	}
 	KUNIT_EXPECT_EQ(test, i, -1);
 	KUNIT_EXPECT_EQ(test, child->depth, 0U);
 	KUNIT_EXPECT_EQ(test, refcount_read(&probe->usage), 1);
-	kfree(child);
+	utask_free(child);
+}
+
+/*
+ * The lockless lookup of the hit path finds what the locked one finds, on
+ * the global tree (probes with fake inodes, removed again at the end).
+ */
+static void probe_find_rcu_test(struct kunit *test)
+{
+	struct inode *base = kunit_kzalloc(test, 4 * 64, GFP_KERNEL);
+	struct uprobe *u[ARRAY_SIZE(tree_keys)];
+	int i, idx;
+
+	KUNIT_ASSERT_NOT_NULL(test, base);
+	write_lock(&probe_tree_lock);
+	for (i = 0; i < ARRAY_SIZE(tree_keys); i++) {
+		u[i] = test_probe(test, fake_inode(base, tree_keys[i].inode),
+				  tree_keys[i].offset);
+		write_seqcount_begin(&probe_tree_seq);
+		KUNIT_EXPECT_NULL(test, probe_tree_add(&probe_tree, u[i]));
+		write_seqcount_end(&probe_tree_seq);
+	}
+	write_unlock(&probe_tree_lock);
+
+	idx = srcu_read_lock(&probe_srcu);
+	for (i = 0; i < ARRAY_SIZE(tree_keys); i++) {
+		struct inode *inode = fake_inode(base, tree_keys[i].inode);
+
+		KUNIT_EXPECT_PTR_EQ(test, probe_find_rcu(inode, tree_keys[i].offset),
+				    u[i]);
+		/* Neighbours of every key that are not keys themselves. */
+		if (!probe_tree_lookup(&probe_tree, inode, tree_keys[i].offset + 2))
+			KUNIT_EXPECT_NULL(test, probe_find_rcu(inode,
+							       tree_keys[i].offset + 2));
+	}
+	KUNIT_EXPECT_NULL(test, probe_find_rcu(fake_inode(base, 3), 0x10));
+	srcu_read_unlock(&probe_srcu, idx);
+
+	write_lock(&probe_tree_lock);
+	for (i = 0; i < ARRAY_SIZE(tree_keys); i++) {
+		write_seqcount_begin(&probe_tree_seq);
+		rb_erase(&u[i]->node, &probe_tree);
+		write_seqcount_end(&probe_tree_seq);
+	}
+	write_unlock(&probe_tree_lock);
+	/* No reader of the tree may still be looking at them when KUnit frees them. */
+	synchronize_srcu(&probe_srcu);
+}
+
+/*
+ * Return instances come from the task's pool once it has one, and a probe
+ * on its way out (no references left) gets none.
+ */
+static void rinst_pool_test(struct kunit *test)
+{
+	struct uprobe *probe = test_probe(test, NULL, 0);
+	struct return_instance *first, *again;
+	struct uprobe_task *ut = utask_alloc();
+	struct pt_regs regs = {};
+
+	KUNIT_ASSERT_NOT_NULL(test, ut);
+	refcount_set(&probe->usage, 1);
+	user_stack_pointer_set(&regs, 0x7000);
+
+	first = rinst_new(ut, probe, 0x100, &regs);
+	KUNIT_ASSERT_NOT_NULL(test, first);
+	KUNIT_EXPECT_EQ(test, first->func, 0x100UL);
+	KUNIT_EXPECT_EQ(test, first->stack, 0x7000UL);
+	KUNIT_EXPECT_EQ(test, refcount_read(&probe->usage), 2);
+	rinst_release(ut, first);
+	KUNIT_EXPECT_EQ(test, refcount_read(&probe->usage), 1);
+
+	again = rinst_new(ut, probe, 0x200, &regs);
+	KUNIT_EXPECT_PTR_EQ(test, again, first);
+	KUNIT_EXPECT_EQ(test, again->func, 0x200UL);
+	rinst_release(ut, again);
+
+	refcount_set(&probe->usage, 0);
+	KUNIT_EXPECT_NULL(test, rinst_new(ut, probe, 0x300, &regs));
+	/* The instance taken for the dying probe went back to the pool. */
+	refcount_set(&probe->usage, 1);
+	again = rinst_new(ut, probe, 0x400, &regs);
+	KUNIT_EXPECT_PTR_EQ(test, again, first);
+	rinst_release(ut, again);
+	KUNIT_EXPECT_EQ(test, refcount_read(&probe->usage), 1);
+	utask_free(ut);
 }
 
 static struct kunit_case uprobes_core_cases[] = {
@@ -415,6 +500,8 @@ static struct kunit_case uprobes_core_cases[] = {
 	KUNIT_CASE(xol_slot_addr_test),
 	KUNIT_CASE(handler_verdict_test),
 	KUNIT_CASE(fork_copy_test),
+	KUNIT_CASE(probe_find_rcu_test),
+	KUNIT_CASE(rinst_pool_test),
 	{}
 };
 

@@ -178,7 +178,9 @@ static bool trace_uprobe_match(const char *system, const char *event,
 /*
  * Per-CPU scratch buffers for fetching arguments. A hit fetches while
  * preemptible (reading user memory may fault), so the buffer is guarded by a
- * mutex rather than by staying on the CPU.
+ * mutex rather than by staying on the CPU. The mutex is per CPU: it is
+ * contended only by a task that migrated while it faulted, and its cache
+ * line stays with its CPU.
  */
 struct uprobe_scratch {
 	struct mutex	lock;	/* held while @buf is in use */
@@ -466,6 +468,35 @@ static unsigned int trace_uprobe_users_in(struct trace_uprobe *tu,
 }
 
 /*
+ * trace_uprobe_users_in() for a hit in current, without the filter's lock
+ * in the common cases, so that threads hitting the same probe on several
+ * CPUs do not share a cache line: perf wants the hit when a system-wide
+ * perf event of the probe exists or one is active on this CPU (perf
+ * schedules a task's events in only while the task runs, so that is one
+ * covering current). Only when neither holds is the filter walked, to tell
+ * whether some event still covers current->mm; perf's own matching picks
+ * the events that record. The caller may migrate after the check:
+ * hit_to_perf() looks at the list again with preemption off.
+ */
+static unsigned int trace_uprobe_users_of_hit(struct trace_uprobe *tu)
+{
+	unsigned int users = trace_probe_load_flag(&tu->tp) &
+			     (TP_FLAG_TRACE | TP_FLAG_PROFILE);
+	struct trace_event_call *call = trace_probe_event_call(&tu->tp);
+	bool active;
+
+	if (!(users & TP_FLAG_PROFILE))
+		return users;
+	if (READ_ONCE(trace_uprobe_get_filter(tu)->nr_systemwide))
+		return users;
+	scoped_guard(preempt)
+		active = !hlist_empty(this_cpu_ptr(call->perf_events));
+	if (active)
+		return users;
+	return trace_uprobe_users_in(tu, current->mm);
+}
+
+/*
  * The consumer's filter: should the core keep this probe in @mm? Ftrace
  * wants every mm; perf those its events cover.
  */
@@ -522,7 +553,7 @@ static int trace_uprobe_perf_close(struct trace_event_call *call,
 	if (event->hw.target)
 		list_del(&event->hw.tp_list);
 	else
-		filter->nr_systemwide--;
+		WRITE_ONCE(filter->nr_systemwide, filter->nr_systemwide - 1);
 	covered = filter_already_covers(tp, event);
 	write_unlock(&filter->rwlock);
 
@@ -549,7 +580,7 @@ static int trace_uprobe_perf_open(struct trace_event_call *call,
 	if (event->hw.target)
 		list_add(&event->hw.tp_list, &filter->perf_events);
 	else
-		filter->nr_systemwide++;
+		WRITE_ONCE(filter->nr_systemwide, filter->nr_systemwide + 1);
 	write_unlock(&filter->rwlock);
 
 	if (covered)
@@ -895,7 +926,7 @@ static int trace_uprobe_entry_handler(struct uprobe_consumer *uc,
 		return 0;
 
 	this_cpu_inc(*tu->hits);
-	users = trace_uprobe_users_in(tu, current->mm);
+	users = trace_uprobe_users_of_hit(tu);
 	if (!users)
 		return UPROBE_HANDLER_REMOVE;
 
@@ -914,7 +945,7 @@ static int trace_uprobe_return_handler(struct uprobe_consumer *uc,
 	if (WARN_ON_ONCE(!current->utask))
 		return 0;
 
-	users = trace_uprobe_users_in(tu, current->mm);
+	users = trace_uprobe_users_of_hit(tu);
 	if (users)
 		trace_uprobe_dispatch(tu, regs, users, func,
 				      instruction_pointer(regs));

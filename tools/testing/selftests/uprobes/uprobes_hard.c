@@ -1683,6 +1683,97 @@ TEST_F_TIMEOUT(hard, regress_failed_removal_retried, 60)
 	munmap(map, PAGE);
 }
 
+/*
+ * No breakpoint goes into a writable private mapping: the page is copied
+ * while other threads run, and a store they made in between would be lost.
+ * Such a mapping keeps the file's bytes and the program's own store; the
+ * probe still fires in the executable's read-only text.
+ */
+TEST_F(hard, regress_no_bp_in_writable_mapping)
+{
+	unsigned char file[PAGE];
+	volatile unsigned char *page;
+	unsigned long off, at, mark;
+	int (*f)(int x);
+	void *map;
+	int fd;
+
+	ASSERT_EQ(0, elf_sym_offset(self->exe, "hard_mul3", &off));
+	ASSERT_EQ(0, pread_file(self->exe, off & ~(PAGE - 1), file, PAGE));
+	fd = open(self->exe, O_RDONLY);
+	ASSERT_LE(0, fd);
+	map = mmap(NULL, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE, fd,
+		   off & ~(PAGE - 1));
+	close(fd);
+	ASSERT_NE(MAP_FAILED, map);
+	page = map;
+	at = off & (PAGE - 1);
+	f = (int (*)(int))(page + at);
+	/* A store of ours, away from hard_mul3, makes the page our copy. */
+	mark = at < PAGE / 2 ? PAGE - 1 : 0;
+	page[mark] ^= 0xff;
+
+	ASSERT_EQ(0, probe_sym("p", "rw", self->exe, "hard_mul3", NULL));
+	EXPECT_EQ(file[at], page[at]) TH_LOG("a breakpoint went into the writable mapping");
+	EXPECT_EQ((unsigned char)(file[mark] ^ 0xff), page[mark]);
+	EXPECT_EQ(16, f(5));
+	EXPECT_EQ(0, probe_hits("rw"));
+	EXPECT_EQ(0, call_mul3(2, 0));
+	EXPECT_EQ(2, probe_hits("rw"));
+	EXPECT_EQ(0, probe_enable("rw", 0));
+	EXPECT_EQ(0, probe_del("rw"));
+	EXPECT_EQ((unsigned char)(file[mark] ^ 0xff), page[mark]);
+	munmap(map, PAGE);
+}
+
+/*
+ * Truncating a probed file below the probe zaps the private copy that held
+ * the breakpoint. Removing the probe then has nothing left to remove: it
+ * must finish at once, not retry for as long as the mapping lives.
+ */
+TEST_F_TIMEOUT(hard, regress_truncated_removal_final, 30)
+{
+	char path[] = "/tmp/uprobes_truncXXXXXX";
+	volatile unsigned char *insn;
+	int (*f)(int x);
+	size_t len;
+	char *image;
+	void *map;
+	int fd, kmsg;
+
+	image = read_all(self->exe, &len);
+	ASSERT_NE(NULL, image);
+	fd = mkstemp(path);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)len, write(fd, image, len));
+	free(image);
+	close(fd);
+
+	ASSERT_EQ(0, probe_sym("p", "trunc", path, "hard_mul3", NULL));
+	f = map_sym_page(path, "hard_mul3", &map);
+	ASSERT_NE(NULL, f);
+	insn = (volatile unsigned char *)f;
+	ASSERT_EQ(16, f(5));
+	ASSERT_EQ(1, probe_hits("trunc"));
+	ASSERT_EQ(0xcc, *insn);
+
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (kmsg >= 0)
+		lseek(kmsg, 0, SEEK_END);
+	ASSERT_EQ(0, truncate(path, 0));
+	/* The page is gone now: touching it would be SIGBUS. */
+	EXPECT_EQ(0, probe_enable("trunc", 0));
+	EXPECT_EQ(0, probe_del("trunc"));
+	EXPECT_FALSE(probe_listed("trunc"));
+	sleep(2);	/* a retry would have come and failed by now */
+	EXPECT_FALSE(kmsg_has(kmsg, "breakpoint not removed"))
+		TH_LOG("removal from a truncated file is being retried");
+	if (kmsg >= 0)
+		close(kmsg);
+	munmap(map, PAGE);
+	unlink(path);
+}
+
 /* A "--serve" instance of this program: stdin and stdout are pipes. */
 struct server {
 	pid_t pid;
