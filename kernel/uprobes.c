@@ -2199,8 +2199,7 @@ static void rinst_run_handlers(struct return_instance *rinst,
 void uprobe_handle_trampoline(struct pt_regs *regs)
 {
 	struct uprobe_task *ut = current->utask;
-	struct return_instance *ret = NULL, *rinst;
-	bool done;
+	struct return_instance *ret = NULL, *rinst, *group;
 
 	/* Find the oldest instance whose frame is gone. */
 	for (rinst = ut ? ut->return_instances : NULL; rinst; rinst = rinst->next) {
@@ -2220,17 +2219,25 @@ void uprobe_handle_trampoline(struct pt_regs *regs)
 		rinst_release(ut, rinst_pop(ut));
 
 	/*
-	 * Each instance leaves the list before its handlers run, so that a
-	 * handler unwinding the user stack (perf callchains) resolves the
-	 * trampoline in the frames above to their own return addresses.
+	 * The returning instance and those chained to it by tail calls (all
+	 * of them share its stack slot) leave the list before any handler
+	 * runs, so that a handler unwinding the user stack (perf callchains)
+	 * matches the trampolines in the frames above with their own
+	 * instances.  The group is then run newest first.
 	 */
+	group = ut->return_instances;
+	for (rinst = group; rinst != ret; rinst = rinst->next)
+		ut->depth--;
+	ut->depth--;
+	ut->return_instances = ret->next;
+	ret->next = NULL;
+
 	instruction_pointer_set(regs, ret->orig_ret_vaddr);
-	do {
-		rinst = rinst_pop(ut);
+	while ((rinst = group)) {
+		group = rinst->next;
 		rinst_run_handlers(rinst, regs);
-		done = rinst == ret;
 		rinst_release(ut, rinst);
-	} while (!done);
+	}
 }
 
 /* ------------------------------------------------------------------ */

@@ -490,6 +490,83 @@ static void rinst_pool_test(struct kunit *test)
 	utask_free(ut);
 }
 
+static struct return_instance *ret_group_seen[4];
+static int ret_group_calls;
+
+static int ret_group_handler(struct uprobe_consumer *con, unsigned long func,
+			     struct pt_regs *regs)
+{
+	if (ret_group_calls < ARRAY_SIZE(ret_group_seen))
+		ret_group_seen[ret_group_calls] = current->utask->return_instances;
+	ret_group_calls++;
+	return 0;
+}
+
+/*
+ * A function entered by tail calls from two probed functions returns: the
+ * three instances sharing its stack slot leave the list before any of the
+ * return handlers runs, so that a handler sees only the older frames, and
+ * the task goes on at the oldest return address of the group.
+ */
+static void ret_group_test(struct kunit *test)
+{
+	struct uprobe_consumer con = { .ret_handler = ret_group_handler };
+	struct uprobe *probe = test_probe(test, NULL, 0);
+	struct uprobe_task *saved = current->utask;
+	struct return_instance *older;
+	struct uprobe_task *ut;
+	struct pt_regs regs = {};
+	int i;
+
+	ut = utask_alloc();
+	KUNIT_ASSERT_NOT_NULL(test, ut);
+	INIT_LIST_HEAD(&probe->cons_head);
+	list_add(&con.cons_node, &probe->cons_head);
+	refcount_set(&probe->usage, 5);
+
+	/* The older frame, still alive above the returning one. */
+	older = kzalloc(sizeof(*older), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, older);
+	*older = (struct return_instance) {
+		.uprobe = probe, .func = 0x100, .stack = 0x9000,
+		.orig_ret_vaddr = 0x1111,
+	};
+	ut->return_instances = older;
+	ut->depth = 1;
+	/* The returning one, then two chained to it by tail calls. */
+	for (i = 0; i < 3; i++) {
+		struct return_instance *ri = kzalloc(sizeof(*ri), GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, ri);
+		*ri = (struct return_instance) {
+			.uprobe = probe, .func = 0x200 + i, .stack = 0x7000,
+			.orig_ret_vaddr = 0x2222, .chained = i > 0,
+			.next = ut->return_instances,
+		};
+		ut->return_instances = ri;
+		ut->depth++;
+	}
+	/* Right after the "ret" that popped the trampoline's address. */
+	user_stack_pointer_set(&regs, 0x7008);
+	ret_group_calls = 0;
+
+	current->utask = ut;
+	uprobe_handle_trampoline(&regs);
+	current->utask = saved;
+
+	KUNIT_EXPECT_EQ(test, ret_group_calls, 3);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_PTR_EQ(test, ret_group_seen[i], older);
+	KUNIT_EXPECT_PTR_EQ(test, ut->return_instances, older);
+	KUNIT_EXPECT_EQ(test, ut->depth, 1U);
+	KUNIT_EXPECT_EQ(test, instruction_pointer(&regs), 0x2222UL);
+	KUNIT_EXPECT_EQ(test, refcount_read(&probe->usage), 2);
+
+	rinst_release(ut, rinst_pop(ut));
+	KUNIT_EXPECT_EQ(test, refcount_read(&probe->usage), 1);
+	utask_free(ut);
+}
+
 static struct kunit_case uprobes_core_cases[] = {
 	KUNIT_CASE(probe_tree_order_test),
 	KUNIT_CASE(probe_tree_duplicate_test),
@@ -502,6 +579,7 @@ static struct kunit_case uprobes_core_cases[] = {
 	KUNIT_CASE(fork_copy_test),
 	KUNIT_CASE(probe_find_rcu_test),
 	KUNIT_CASE(rinst_pool_test),
+	KUNIT_CASE(ret_group_test),
 	{}
 };
 
