@@ -813,22 +813,25 @@ int __weak set_orig_insn(struct arch_uprobe *aup, struct mm_struct *mm,
 }
 
 /*
- * Copy up to MAX_UINSN_BYTES of the file at probe->file_off from the page
- * cache; the instruction may span two pages and is cut short at EOF (the
- * rest stays zero and the analysis decides whether that is enough).
+ * Fill arch_uprobe.insn from the file at probe->file_off, read through the
+ * page cache.  Its size is the architecture's: an array of up to 16 bytes
+ * on x86, a single __le32 on arm64, so it is only ever used through its
+ * address and sizeof().  The instruction may span two pages and is cut
+ * short at EOF (the rest stays zero and the analysis decides whether that
+ * is enough).
  */
 static int probe_read_insn(struct uprobe *probe, struct file *file)
 {
 	struct address_space *mapping = probe->host->i_mapping;
 	loff_t size = i_size_read(probe->host);
 	loff_t pos = probe->file_off;
-	char *dst = (char *)probe->ainsn.insn;
+	char *dst = (char *)&probe->ainsn.insn;
 	size_t left;
 
 	if (pos >= size)
 		return -EINVAL;
-	left = min_t(loff_t, MAX_UINSN_BYTES, size - pos);
-	memset(probe->ainsn.insn, 0, sizeof(probe->ainsn.insn));
+	left = min_t(loff_t, sizeof(probe->ainsn.insn), size - pos);
+	memset(&probe->ainsn.insn, 0, sizeof(probe->ainsn.insn));
 
 	while (left) {
 		size_t off = offset_in_page(pos);
@@ -862,7 +865,7 @@ static int probe_fetch_and_check(struct uprobe *probe, struct file *file,
 {
 	int err = probe_read_insn(probe, file);
 
-	if (!err && is_trap_insn((uprobe_opcode_t *)probe->ainsn.insn))
+	if (!err && is_trap_insn((uprobe_opcode_t *)&probe->ainsn.insn))
 		err = -EOPNOTSUPP;
 	if (!err)
 		err = arch_uprobe_analyze_insn(&probe->ainsn, mm, vaddr);

@@ -451,6 +451,18 @@ static void probe_find_rcu_test(struct kunit *test)
 	synchronize_srcu(&probe_srcu);
 }
 
+/* user_stack_pointer_set() is not in every architecture's <asm/ptrace.h>. */
+static void test_set_user_sp(struct pt_regs *regs, unsigned long sp)
+{
+#if defined(CONFIG_ARM64)
+	regs->sp = sp;
+#elif defined(CONFIG_PPC)
+	regs->gpr[1] = sp;
+#else
+	user_stack_pointer_set(regs, sp);
+#endif
+}
+
 /*
  * Return instances come from the task's pool once it has one, and a probe
  * on its way out (no references left) gets none.
@@ -464,7 +476,7 @@ static void rinst_pool_test(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, ut);
 	refcount_set(&probe->usage, 1);
-	user_stack_pointer_set(&regs, 0x7000);
+	test_set_user_sp(&regs, 0x7000);
 
 	first = rinst_new(ut, probe, 0x100, &regs);
 	KUNIT_ASSERT_NOT_NULL(test, first);
@@ -547,7 +559,7 @@ static void ret_group_test(struct kunit *test)
 		ut->depth++;
 	}
 	/* Right after the "ret" that popped the trampoline's address. */
-	user_stack_pointer_set(&regs, 0x7008);
+	test_set_user_sp(&regs, 0x7008);
 	ret_group_calls = 0;
 
 	current->utask = ut;

@@ -4,7 +4,7 @@ set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 SRC=$BUILD/src			# git tree: pristine, base, then the series
-OBJ=$BUILD/obj			# O= build directory of the series kernel
+OBJ=${OBJ:-$BUILD/obj}		# O= build directory of the series kernel
 read -r BASE_PKG BASE_VER < <(grep -v '^#' "$TOP/config/base-version")
 TARBALL=/usr/src/$BASE_PKG.tar.xz
 JOBS=${JOBS:-$(($(nproc) + 1))}

@@ -7,6 +7,8 @@
 
 	.text
 
+#if defined(__x86_64__)
+
 /*
  * int hard_estep(int x): an int3 for the tracer, then instructions the
  * kernel emulates when probed (push, nop, jmp rel8), to single-step
@@ -150,5 +152,56 @@ hard_last_ret:
 	.size	hard_last, . - hard_last
 	.globl	hard_page2
 hard_page2:
+
+#elif defined(__aarch64__)
+
+/*
+ * The arm64 targets of the tests that are not x86's own: hard_mul3(),
+ * hard_fault_load() and hard_last(), with the same contracts.
+ */
+
+/* int hard_mul3(int x): returns 3 * x + 1; position independent. */
+	.globl	hard_mul3
+	.type	hard_mul3, @function
+hard_mul3:
+	add	w0, w0, w0, lsl #1
+	add	w0, w0, #1
+	.globl	hard_mul3_ret
+hard_mul3_ret:
+	ret
+	.size	hard_mul3, . - hard_mul3
+
+/* int hard_fault_load(const int *p): returns *p; faults on a bad p. */
+	.globl	hard_fault_load
+	.type	hard_fault_load, @function
+hard_fault_load:
+	ldr	w0, [x0]
+	ret
+	.size	hard_fault_load, . - hard_fault_load
+
+/*
+ * hard_page0 is page aligned, in memory and in the file; hard_last_ret is
+ * the last instruction of the following page, so it is the last
+ * instruction of a one-page mapping of that page.
+ */
+	.balign	4096
+	.globl	hard_page0
+hard_page0:
+	.org	hard_page0 + 2 * 4096 - 8, 0
+/* int hard_last(int x): returns x + 1; its ret ends the page. */
+	.globl	hard_last
+	.type	hard_last, @function
+hard_last:
+	add	w0, w0, #1
+	.globl	hard_last_ret
+hard_last_ret:
+	ret
+	.size	hard_last, . - hard_last
+	.globl	hard_page2
+hard_page2:
+
+#else
+#error "uprobes_hard_targets.S: no probe targets for this architecture"
+#endif
 
 	.section .note.GNU-stack, "", @progbits

@@ -30,6 +30,15 @@
 
 const char *const probe_group = "uprobes_test";
 
+/* The registers of the first two integer arguments, as fetch args name them. */
+#if defined(__x86_64__)
+#define ARG1_REG	"%di"
+#define ARG2_REG	"%si"
+#elif defined(__aarch64__)
+#define ARG1_REG	"%x0"
+#define ARG2_REG	"%x1"
+#endif
+
 /* Hide a value from the optimiser so calls cannot be inlined or cloned. */
 #define OPAQUE(x) ({ __typeof__(x) __v = (x); asm volatile("" : "+r"(__v)); __v; })
 
@@ -367,7 +376,7 @@ TEST_F(uprobes, libc_function)
 		snprintf(want[i], sizeof(want[i]), "%s", fn(100000 + i));
 
 	ASSERT_EQ(0, prctl(PR_SET_NAME, "upr_libc_test"));
-	ASSERT_EQ(0, probe_add("p", "libc", libc, off, "v=%di:s64 comm=$comm"));
+	ASSERT_EQ(0, probe_add("p", "libc", libc, off, "v=" ARG1_REG ":s64 comm=$comm"));
 	ASSERT_EQ(0, probe_enable("libc", 1));
 	for (i = 0; i < 200; i++)
 		ASSERT_STREQ(want[i], fn(100000 + i));
@@ -380,7 +389,10 @@ TEST_F(uprobes, libc_function)
 	ASSERT_LE(200, probe_hits("libc"));
 }
 
-/* Probes on RIP-relative loads, an add, a cmp with immediate, a store, a lea. */
+/*
+ * Probes on RIP-relative loads, an add, a cmp with immediate, a store, a lea
+ * (on arm64: ADR, an add, a conditional branch, a store, ADRP).
+ */
 TEST_F(uprobes, rip_relative)
 {
 	unsigned long off;
@@ -417,7 +429,7 @@ TEST_F(uprobes, output_identical)
 		ASSERT_EQ(0, add_probe(self->exe, rip_insns[i], off, NULL));
 	}
 	ASSERT_EQ(0, elf_sym_offset(self->exe, "args_target", &off));
-	ASSERT_EQ(0, add_probe(self->exe, "out_args", off, "s=+0(%si):string"));
+	ASSERT_EQ(0, add_probe(self->exe, "out_args", off, "s=+0(" ARG2_REG "):string"));
 
 	status = run_self(self->exe, args, probed, sizeof(probed), &probed_len);
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -589,9 +601,10 @@ TEST_F_TIMEOUT(uprobes, unregister_while_hitting, 120)
 }
 
 /*
- * Fetch arguments: a register (%di as s64), a string through a pointer
- * register (+0(%si):string), the stack pointer and the top of the stack
- * ($stack, $stack0) and the task's comm, read back from the trace.
+ * Fetch arguments: the first argument's register (%di, %x0 on arm64) as
+ * s64, a string through the second's (+0(%si):string), the stack pointer
+ * and the top of the stack ($stack, $stack0) and the task's comm, read
+ * back from the trace.
  */
 TEST_F(uprobes, fetch_args)
 {
@@ -601,7 +614,7 @@ TEST_F(uprobes, fetch_args)
 		{ 0x7fffffffffffffffL, "" },
 	};
 	static const char spec[] =
-		"a=%di:s64 sp=$stack ret=$stack0 comm=$comm s=+0(%si):string";
+		"a=" ARG1_REG ":s64 sp=$stack ret=$stack0 comm=$comm s=+0(" ARG2_REG "):string";
 	unsigned long (*fn)(long a, const char *s) = OPAQUE(&args_target);
 	unsigned long sp[3], ret[3], off;
 	char *buf, *line, *save = NULL, key[64];
