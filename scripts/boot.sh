@@ -15,7 +15,7 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-kernel "$vmlinux" -initrd "$BUILD/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 ${BOOT_ARGS:-} urepo=$TOP ujob=${job#"$TOP"/}" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-	</dev/null 2>&1 | tr -d '\r' | tee "$log" | grep --line-buffered -v '^\[ *[0-9.]*\] '
+	</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log" | grep --line-buffered -v '^\[ *[0-9.]*\] '
 rc=${PIPESTATUS[0]}
 [ "$rc" = 124 ] && say "guest timed out after ${timeout}s"
 exit 0

@@ -1,13 +1,17 @@
 #!/bin/bash
-# Configure (tinyconfig + config/uprobes.config) and build the kernel of the
-# tree in $SRC into $OBJ. Incremental: make decides what is stale.
+# build.sh [TREE [OBJ [FRAGMENT [TARGET]]]]: configure (tinyconfig + FRAGMENT,
+# default config/uprobes.config) and build TARGET (default vmlinux) of TREE
+# (default $SRC) into OBJ (default $OBJ). Incremental: make decides what is
+# stale. ARCH and CROSS_COMPILE from the environment cross-build.
 . "$(dirname "$0")/lib.sh"
 src=$(realpath "${1:-$SRC}") obj=$(realpath -m "${2:-$OBJ}")
-frag=$TOP/config/uprobes.config
-cc=gcc
+frag=${3:-$TOP/config/uprobes.config} target=${4:-vmlinux}
+cross=${CROSS_COMPILE:-}
+cc=${cross}gcc hcc=gcc
 export CCACHE_BASEDIR=$BUILD
-command -v ccache >/dev/null && cc="ccache gcc"
-mk() { make -s -C "$src" O="$obj" CC="$cc" HOSTCC="$cc" -j"$JOBS" "$@"; }
+command -v ccache >/dev/null && cc="ccache $cc" hcc="ccache gcc"
+mk() { make -s -C "$src" O="$obj" ${ARCH:+ARCH=$ARCH} ${cross:+CROSS_COMPILE=$cross} \
+	CC="$cc" HOSTCC="$hcc" -j"$JOBS" "$@"; }
 
 mkdir -p "$obj"
 want="$(sha1sum "$frag" | cut -c1-12) $(git -C "$src" rev-parse HEAD)"
@@ -18,5 +22,5 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/config.stamp" 2>/dev/null)" != "$wa
 	mk olddefconfig >/dev/null
 	echo "$want" > "$obj/config.stamp"
 fi
-say "building $obj"
-mk vmlinux
+say "building $obj${ARCH:+ ($ARCH)}"
+mk "$target"

@@ -35,23 +35,11 @@ if [ ! -x "$a/pkg/bin/busybox" ]; then
 	dpkg -x "$a"/busybox-static_*_arm64.deb "$a/pkg"
 fi
 
-# The kernel.
-cc="${cross}gcc" hcc=gcc
-command -v ccache >/dev/null && cc="ccache $cc" hcc="ccache gcc"
-mk() { make -s -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=$cross CC="$cc" HOSTCC="$hcc" -j2 "$@"; }
-want="$(sha1sum "$frag" | cut -c1-12) $(git -C "$src" rev-parse HEAD)"
-if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/config.stamp" 2>/dev/null)" != "$want" ]; then
-	say "configuring $obj"
-	mk tinyconfig >/dev/null
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$frag" >/dev/null
-	mk olddefconfig >/dev/null
-	while read -r o; do
-		grep -qx "$o" "$obj/.config" || die "$o did not stick in $obj/.config"
-	done < <(grep '^CONFIG_.*=y$' "$frag")
-	echo "$want" > "$obj/config.stamp"
-fi
-say "building $obj (arm64)"
-mk Image
+# The kernel, and the options that must have stuck.
+ARCH=arm64 CROSS_COMPILE=$cross "$TOP/scripts/build.sh" "$src" "$obj" "$frag" Image
+while read -r o; do
+	grep -qx "$o" "$obj/.config" || die "$o did not stick in $obj/.config"
+done < <(grep '^CONFIG_.*=y$' "$frag")
 
 # The tests, and the initramfs.
 kst=$src/tools/testing/selftests
