@@ -21,7 +21,7 @@
  *   file's path), and a hit comes from a vma whose file pins it.  Only a
  *   probe left without consumers because a breakpoint could not be
  *   removed holds a file that maps it, until a retry removes the
- *   breakpoint (probe_retry_removal()); so the key can not be reused while
+ *   breakpoint (probe_retry_removals()); so the key can not be reused while
  *   the probe is in the tree, umount fails cleanly with -EBUSY (as it does
  *   for the mapping itself) instead of finding a busy inode, and probes
  *   that are gone hold nothing.
@@ -107,8 +107,8 @@ struct uprobe {
 	struct rw_semaphore	cons_rwsem;
 	struct list_head	cons_head;	/* of uprobe_consumer::cons_node */
 	struct inode		*host;		/* see "Objects and lifetime" */
-	/* retries a removal that failed; @retry_file keeps @host alive */
-	struct delayed_work	retry_work;
+	/* on probe_retry_list while @retry_file keeps @host alive */
+	struct list_head	retry_node;
 	struct file		*retry_file;	/* under cons_rwsem */
 	loff_t			file_off;	/* of the probed instruction */
 	loff_t			ctr_off;	/* USDT semaphore, 0 if none */
@@ -329,8 +329,6 @@ static void probe_unlink(struct uprobe *probe)
 	probe_drop(probe);		/* the tree's reference */
 }
 
-static void probe_retry_removal(struct work_struct *work);
-
 /* Find or create the probe for (inode, offset); returns a new reference. */
 static struct uprobe *probe_get_or_create(struct inode *inode, loff_t offset,
 					  loff_t ref_ctr_offset)
@@ -345,7 +343,7 @@ static struct uprobe *probe_get_or_create(struct inode *inode, loff_t offset,
 	new->ctr_off = ref_ctr_offset;
 	refcount_set(&new->usage, 2);	/* the tree's and the caller's */
 	init_rwsem(&new->cons_rwsem);
-	INIT_DELAYED_WORK(&new->retry_work, probe_retry_removal);
+	INIT_LIST_HEAD(&new->retry_node);
 	mutex_init(&new->analyse_mutex);
 	INIT_LIST_HEAD(&new->cons_head);
 
@@ -1248,6 +1246,25 @@ static struct file *probe_pin_mapping(struct uprobe *probe)
 }
 
 /*
+ * Probes whose breakpoints could not all be removed, retried every second
+ * by one work for all of them: a failed removal is rare, and a work item
+ * in every probe would make each one twice as big.
+ */
+static LIST_HEAD(probe_retry_list);
+static DEFINE_SPINLOCK(probe_retry_lock);	/* guards every retry_node */
+static void probe_retry_removals(struct work_struct *work);
+static DECLARE_DELAYED_WORK(probe_retry_dwork, probe_retry_removals);
+
+static void probe_queue_retry(struct uprobe *probe)
+{
+	spin_lock(&probe_retry_lock);
+	if (list_empty(&probe->retry_node))
+		list_add_tail(&probe->retry_node, &probe_retry_list);
+	spin_unlock(&probe_retry_lock);
+	schedule_delayed_work(&probe_retry_dwork, HZ);
+}
+
+/*
  * Remove the breakpoints of @probe nobody wants any more; once it has no
  * consumer, drop it from the tree.  If a breakpoint could not be removed
  * (memory ran out, say), a probe without consumers stays in the tree, so
@@ -1278,17 +1295,18 @@ static void probe_prune(struct uprobe *probe)
 		pr_warn_ratelimited("inode %lu offset %#llx: breakpoint not removed (%d), retrying\n",
 				    probe->host->i_ino,
 				    (unsigned long long)probe->file_off, err);
-		schedule_delayed_work(&probe->retry_work, HZ);
+		probe_queue_retry(probe);
 	} else if (!probe_unlinked(probe)) {
 		probe_unlink(probe);
 	}
 }
 
-/* Retry the removal of breakpoints nobody wants (see probe_prune()). */
-static void probe_retry_removal(struct work_struct *work)
+/*
+ * Retry the removal of breakpoints nobody wants (see probe_prune()).  The
+ * probe's reference for the retry is held while @retry_file is set.
+ */
+static void probe_retry_removal(struct uprobe *probe)
 {
-	struct uprobe *probe = container_of(to_delayed_work(work),
-					    struct uprobe, retry_work);
 	struct file *pinned = NULL;
 
 	down_write(&probe->cons_rwsem);
@@ -1296,7 +1314,6 @@ static void probe_retry_removal(struct work_struct *work)
 	/* Done, or consumers are back: they keep the inode alive now. */
 	if (probe->retry_file &&
 	    (probe_unlinked(probe) || !list_empty(&probe->cons_head))) {
-		cancel_delayed_work(&probe->retry_work);
 		pinned = probe->retry_file;
 		probe->retry_file = NULL;
 	}
@@ -1305,6 +1322,27 @@ static void probe_retry_removal(struct work_struct *work)
 		fput(pinned);
 		probe_drop(probe);
 	}
+}
+
+/* Take the queued probes one at a time; a failure queues one again. */
+static void probe_retry_removals(struct work_struct *work)
+{
+	LIST_HEAD(batch);
+	struct uprobe *probe;
+
+	spin_lock(&probe_retry_lock);
+	list_splice_init(&probe_retry_list, &batch);
+	for (;;) {
+		probe = list_first_entry_or_null(&batch, struct uprobe,
+						 retry_node);
+		if (!probe)
+			break;
+		list_del_init(&probe->retry_node);
+		spin_unlock(&probe_retry_lock);
+		probe_retry_removal(probe);
+		spin_lock(&probe_retry_lock);
+	}
+	spin_unlock(&probe_retry_lock);
 }
 
 /* Remove @con from @probe and the breakpoints nobody wants any more. */

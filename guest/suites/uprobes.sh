@@ -51,3 +51,5 @@ uprobes_ksft_run() {	# uprobes_ksft_run BINARY
 
 uprobes_ksft_run uprobes_test
 uprobes_ksft_run uprobes_hard
+# uprobes_diff exists on x86-64 only (the Makefile builds it there).
+[ "$(uname -m)" = x86_64 ] && uprobes_ksft_run uprobes_diff

@@ -28,11 +28,12 @@
  *   every handler that could still see its consumer.
  * - trace_uprobe_filter is protected by its rwlock; perf events are linked
  *   through their hw.tp_list while they are open.
- * - One hit fetches its arguments once, preemptible, into a per-CPU scratch
- *   buffer (guarded by a mutex since the task may sleep or migrate while
- *   reading user memory), then copies the record into the ftrace ring buffer
- *   and/or the perf buffer with preemption disabled. Nothing is allocated
- *   per hit.
+ * - One hit fetches its arguments once into a per-CPU scratch buffer, then
+ *   copies the record into the ftrace ring buffer and/or the perf buffer.
+ *   The fetch runs with preemption and page faults disabled, which makes the
+ *   buffer the hit's own without a lock; only if an argument lies in a page
+ *   that is not present does the hit fetch again, preemptible, into a
+ *   second buffer guarded by a per-CPU mutex. Nothing is allocated per hit.
  */
 #define pr_fmt(fmt)	"trace_uprobe: " fmt
 
@@ -176,16 +177,23 @@ static bool trace_uprobe_match(const char *system, const char *event,
 }
 
 /*
- * Per-CPU scratch buffers for fetching arguments. A hit fetches while
- * preemptible (reading user memory may fault), so the buffer is guarded by a
- * mutex rather than by staying on the CPU. The mutex is per CPU: it is
- * contended only by a task that migrated while it faulted, and its cache
- * line stays with its CPU.
+ * Per-CPU scratch buffers for fetching arguments. A hit first fetches with
+ * preemption and page faults disabled into @fast, which is then its own
+ * without a lock: nothing else runs on the CPU until it is done. Arguments
+ * almost always live in present pages; if a read would have to fault one
+ * in, the hit fetches again, preemptible, into @buf, which is guarded by a
+ * mutex rather than by staying on the CPU. That mutex is contended only by
+ * a task that migrated while it faulted, and its cache line stays with its
+ * CPU.
  */
 struct uprobe_scratch {
+	void		*fast;	/* used with preemption disabled */
 	struct mutex	lock;	/* held while @buf is in use */
 	void		*buf;
 };
+
+/* Set when a fetch into @fast failed because page faults were disabled */
+static DEFINE_PER_CPU(bool, uprobe_fetch_nofault);
 
 static struct uprobe_scratch __percpu *uprobe_scratch;
 /* Number of enabled events; protected by event_mutex */
@@ -200,6 +208,7 @@ static void uprobe_scratch_free(struct uprobe_scratch __percpu *scratch)
 
 		mutex_destroy(&s->lock);
 		kfree(s->buf);
+		kfree(s->fast);
 	}
 	free_percpu(scratch);
 }
@@ -226,7 +235,9 @@ static int uprobe_scratch_hold(void)
 		mutex_init(&s->lock);
 		s->buf = kmalloc_node(UPROBE_RECORD_MAX, GFP_KERNEL,
 				      cpu_to_node(cpu));
-		if (!s->buf) {
+		s->fast = kmalloc_node(UPROBE_RECORD_MAX, GFP_KERNEL,
+				       cpu_to_node(cpu));
+		if (!s->buf || !s->fast) {
 			uprobe_scratch_free(scratch);
 			return -ENOMEM;
 		}
@@ -253,14 +264,25 @@ static void uprobe_scratch_release(void)
 /*
  * Fetch helpers required by trace_probe_tmpl.h. A uprobe can only look at
  * the probed task's user memory, so every address that reaches them is a
- * user address; they run preemptible in that task and may fault pages in.
+ * user address. They run in that task, first with page faults disabled
+ * and, if a read failed only for that reason, again preemptible, faulting
+ * pages in.
  */
+
+/* A user read failed: tell the first, non-faulting attempt to try again */
+static nokprobe_inline void fetch_failed(void)
+{
+	if (pagefault_disabled())
+		__this_cpu_write(uprobe_fetch_nofault, true);
+}
 
 /* Return the length of the string including the NUL, or 0 on a fault */
 static nokprobe_inline int fetch_store_strlen_user(unsigned long addr)
 {
 	long len = strnlen_user((const char __user *)addr, MAX_STRING_SIZE);
 
+	if (len <= 0)
+		fetch_failed();
 	return min_t(long, len, MAX_STRING_SIZE);
 }
 
@@ -284,6 +306,8 @@ fetch_store_string_user(unsigned long addr, void *dest, void *base)
 		return -ENOMEM;
 
 	ret = strncpy_from_user(dst, (const char __user *)addr, maxlen);
+	if (ret < 0)
+		fetch_failed();
 	if (ret >= maxlen) {
 		dst[maxlen - 1] = '\0';
 		ret = maxlen;
@@ -304,8 +328,10 @@ fetch_store_string(unsigned long addr, void *dest, void *base)
 static nokprobe_inline int
 probe_mem_read_user(void *dest, void *src, size_t size)
 {
-	return copy_from_user(dest, (__force const void __user *)src, size) ?
-	       -EFAULT : 0;
+	if (!copy_from_user(dest, (__force const void __user *)src, size))
+		return 0;
+	fetch_failed();
+	return -EFAULT;
 }
 
 static nokprobe_inline int probe_mem_read(void *dest, void *src, size_t size)
@@ -349,8 +375,10 @@ static unsigned long user_stack_word(struct pt_regs *regs, unsigned int n)
 	unsigned long val;
 
 	addr = (unsigned long __user *)user_stack_pointer(regs) + n;
-	if (copy_from_user(&val, addr, sizeof(val)))
+	if (copy_from_user(&val, addr, sizeof(val))) {
+		fetch_failed();
 		return 0;
+	}
 
 	return val;
 }
@@ -622,8 +650,12 @@ static bool trace_uprobe_unplant_nosync(struct trace_uprobe *tu)
 	return true;
 }
 
-/* Unplant every probe of @tp and wait for their handlers */
-static void trace_uprobe_unplant_all(struct trace_probe *tp)
+/*
+ * Unplant every probe of @tp. With @wait, also wait for their handlers;
+ * without, the caller must see to it through trace_uprobe_defer_settle().
+ * Returns whether anything was unplanted.
+ */
+static bool trace_uprobe_unplant_all(struct trace_probe *tp, bool wait)
 {
 	struct trace_uprobe *tu;
 	unsigned int n = 0;
@@ -631,8 +663,55 @@ static void trace_uprobe_unplant_all(struct trace_probe *tp)
 	list_for_each_entry(tu, trace_probe_probe_list(tp), tp.list)
 		n += trace_uprobe_unplant_nosync(tu);
 
-	if (n)
+	if (n && wait)
 		uprobe_unregister_sync();
+	return n;
+}
+
+/*
+ * Waiting for handlers after ftrace disables an event is deferred, so that
+ * disabling many events at once ("echo 0 > events/uprobes/enable") waits
+ * once instead of once per event: uprobe_unregister_sync() is an SRCU grace
+ * period, and a thousand of them back to back take tens of seconds.
+ *
+ * Until the wait has happened, the unplanted trace_uprobes may still be
+ * seen by handlers, and so may the scratch buffers their last user held.
+ * Everything that would free or reuse either settles first: enabling an
+ * event (its consumer goes back on a list that a late handler may still be
+ * walking), freeing a definition, and the delayed work below, which settles
+ * a second after the last deferral. All of it runs under event_mutex.
+ */
+static bool trace_uprobe_unsynced;
+static int uprobe_scratch_deferred;
+
+static void trace_uprobe_settle(void)
+{
+	lockdep_assert_held(&event_mutex);
+
+	if (!trace_uprobe_unsynced)
+		return;
+	uprobe_unregister_sync();
+	trace_uprobe_unsynced = false;
+	for (; uprobe_scratch_deferred; uprobe_scratch_deferred--)
+		uprobe_scratch_release();
+}
+
+static void trace_uprobe_settle_work(struct work_struct *work)
+{
+	guard(mutex)(&event_mutex);
+	trace_uprobe_settle();
+}
+
+static DECLARE_DELAYED_WORK(trace_uprobe_settle_dwork, trace_uprobe_settle_work);
+
+/* @tp was unplanted without waiting; its scratch reference goes later */
+static void trace_uprobe_defer_settle(void)
+{
+	lockdep_assert_held(&event_mutex);
+
+	trace_uprobe_unsynced = true;
+	uprobe_scratch_deferred++;
+	mod_delayed_work(system_wq, &trace_uprobe_settle_dwork, HZ);
 }
 
 /* Plant every probe of @tp; on failure none stays planted */
@@ -644,7 +723,7 @@ static int trace_uprobe_plant_all(struct trace_probe *tp)
 	list_for_each_entry(tu, trace_probe_probe_list(tp), tp.list) {
 		err = trace_uprobe_plant(tu);
 		if (err) {
-			trace_uprobe_unplant_all(tp);
+			trace_uprobe_unplant_all(tp, true);
 			return err;
 		}
 	}
@@ -695,6 +774,7 @@ static int trace_uprobe_enable(struct trace_event_call *call,
 		return err;
 
 	if (!was_active) {
+		trace_uprobe_settle();
 		err = uprobe_scratch_hold();
 		if (!err) {
 			err = trace_uprobe_plant_all(tp);
@@ -725,9 +805,19 @@ static int trace_uprobe_disable(struct trace_event_call *call,
 		return err;
 
 	if (!trace_probe_is_enabled(tp)) {
-		/* The last user left: take the probes out everywhere */
-		trace_uprobe_unplant_all(tp);
-		uprobe_scratch_release();
+		/*
+		 * The last user left: take the probes out everywhere. Perf
+		 * frees what its handlers use right after this returns, so
+		 * it waits here; ftrace's wait is deferred (see above).
+		 */
+		if (!file) {
+			trace_uprobe_unplant_all(tp, true);
+			uprobe_scratch_release();
+		} else if (trace_uprobe_unplant_all(tp, false)) {
+			trace_uprobe_defer_settle();
+		} else {
+			uprobe_scratch_release();
+		}
 	} else if (file && !trace_probe_test_flag(tp, TP_FLAG_TRACE)) {
 		/* Only perf is left: drop the probes from unwanted mms */
 		trace_uprobe_reapply_filter(tp, false);
@@ -833,6 +923,16 @@ static void hit_to_perf(struct trace_uprobe *tu, struct uprobe_hit *hit)
 	}
 }
 
+/* Write the record to the @users (TP_FLAG_TRACE, TP_FLAG_PROFILE) */
+static void hit_emit(struct trace_uprobe *tu, struct uprobe_hit *hit,
+		     unsigned int users)
+{
+	if (users & TP_FLAG_TRACE)
+		hit_to_ftrace(tu, hit);
+	if (users & TP_FLAG_PROFILE)
+		hit_to_perf(tu, hit);
+}
+
 /* Fetch the arguments of @tu into the scratch buffer @buf */
 static void hit_fetch_args(struct trace_uprobe *tu, struct uprobe_hit *hit,
 			   void *buf)
@@ -879,13 +979,22 @@ static void trace_uprobe_record_hit(struct trace_uprobe *tu, struct pt_regs *reg
 	if (!users)
 		return;
 
+	scoped_guard(preempt) {
+		__this_cpu_write(uprobe_fetch_nofault, false);
+		pagefault_disable();
+		hit_fetch_args(tu, &hit, this_cpu_ptr(uprobe_scratch)->fast);
+		pagefault_enable();
+		if (!__this_cpu_read(uprobe_fetch_nofault)) {
+			hit_emit(tu, &hit, users);
+			return;
+		}
+	}
+
+	/* Some argument is in a page that is not present: fault it in */
 	scratch = raw_cpu_ptr(uprobe_scratch);
 	mutex_lock(&scratch->lock);
 	hit_fetch_args(tu, &hit, scratch->buf);
-	if (users & TP_FLAG_TRACE)
-		hit_to_ftrace(tu, &hit);
-	if (users & TP_FLAG_PROFILE)
-		hit_to_perf(tu, &hit);
+	hit_emit(tu, &hit, users);
 	mutex_unlock(&scratch->lock);
 }
 
@@ -1077,6 +1186,8 @@ struct trace_uprobe_place {
 	struct path	fpath;
 	unsigned long	foffset;
 	unsigned long	refctr;
+	int		foffset_pos;	/* carets: where the numbers are */
+	int		refctr_pos;
 	bool		is_return;
 };
 
@@ -1172,6 +1283,8 @@ static int trace_uprobe_unlink(struct trace_uprobe *tu)
 {
 	struct trace_probe *tp = &tu->tp;
 
+	/* Handlers must be done with @tu before it can be freed */
+	trace_uprobe_settle();
 	if (trace_probe_has_sibling(tp)) {
 		if (trace_uprobe_unplant_nosync(tu))
 			uprobe_unregister_sync();
@@ -1337,8 +1450,10 @@ static int trace_uprobe_set_print_fmt(struct trace_uprobe *tu)
  * "(REF_CTR_OFFSET)" starting at @open. It must end the place, so that
  * "%return" can only come before it. Carets are relative to @spec.
  */
-static int parse_refctr(const char *spec, char *open, unsigned long *refctr)
+static int parse_refctr(struct trace_uprobe_place *pl, char *open)
 {
+	const char *spec = pl->spec;
+	unsigned long *refctr = &pl->refctr;
 	char *close = strchr(open, ')');
 
 	if (!close) {
@@ -1353,6 +1468,7 @@ static int parse_refctr(const char *spec, char *open, unsigned long *refctr)
 
 	*open = '\0';
 	*close = '\0';
+	pl->refctr_pos = open + 1 - spec;
 	if (kstrtoul(open + 1, 0, refctr)) {
 		trace_probe_log_err(open + 1 - spec, BAD_REFCNT);
 		return -EINVAL;
@@ -1376,7 +1492,7 @@ static int parse_probe_place(struct trace_uprobe_place *pl)
 
 	open = strchr(num, '(');
 	if (open) {
-		err = parse_refctr(spec, open, &pl->refctr);
+		err = parse_refctr(pl, open);
 		if (err)
 			return err;
 	}
@@ -1391,8 +1507,30 @@ static int parse_probe_place(struct trace_uprobe_place *pl)
 		pl->is_return = true;
 	}
 
+	pl->foffset_pos = num - spec;
 	if (kstrtoul(num, 0, &pl->foffset)) {
 		trace_probe_log_err(num - spec, BAD_UPROBE_OFFS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * uprobe_register() refuses a probe past the end of the file and a
+ * reference counter that is not a short inside it, but only when the
+ * event is enabled. Say so when it is defined, under the number.
+ */
+static int check_probe_place(struct trace_uprobe_place *pl)
+{
+	loff_t size = i_size_read(d_real_inode(pl->fpath.dentry));
+
+	if (pl->foffset >= (unsigned long)size) {
+		trace_probe_log_err(pl->foffset_pos, OFFS_PAST_EOF);
+		return -EINVAL;
+	}
+	if (pl->refctr && (pl->refctr >= (unsigned long)size ||
+			   !IS_ALIGNED(pl->refctr, sizeof(short)))) {
+		trace_probe_log_err(pl->refctr_pos, BAD_REFCNT);
 		return -EINVAL;
 	}
 	return 0;
@@ -1404,6 +1542,14 @@ static int trace_uprobe_resolve_place(const char *arg, struct trace_uprobe_place
 	int err;
 
 	trace_probe_log_set_index(1);
+	/*
+	 * A relative path would be looked up from the writer's cwd and shown
+	 * as written, meaningless to whoever reads uprobe_events.
+	 */
+	if (arg[0] != '/') {
+		trace_probe_log_err(0, BAD_UPROBE_PATH);
+		return -EINVAL;
+	}
 	pl->spec = kstrdup(arg, GFP_KERNEL);
 	if (!pl->spec)
 		return -ENOMEM;
@@ -1411,6 +1557,11 @@ static int trace_uprobe_resolve_place(const char *arg, struct trace_uprobe_place
 	err = parse_probe_place(pl);
 	if (!err)
 		err = trace_uprobe_pin_file(pl->spec, &pl->fpath, true);
+	if (!err) {
+		err = check_probe_place(pl);
+		if (err)
+			path_put(&pl->fpath);
+	}
 	if (err)
 		kfree(pl->spec);
 	return err;
@@ -1451,6 +1602,17 @@ static bool trace_uprobe_claims(int argc, const char **argv)
 	return argc >= 2 && strchr(argv[1], '/') && strchr(argv[1], ':');
 }
 
+/*
+ * A generated name must pass is_good_name() like a given one: the
+ * basename of the file can hold any byte but '/' ("[", "libstdc++").
+ */
+static void trace_uprobe_sanitize_name(char *name)
+{
+	for (; *name; name++)
+		if (!isascii(*name) || (!isalnum(*name) && *name != '_'))
+			*name = '_';
+}
+
 /* Build and publish a definition at @pl; consumes @pl */
 static int trace_uprobe_build(int argc, const char **argv, struct trace_uprobe_place *pl)
 {
@@ -1475,11 +1637,13 @@ static int trace_uprobe_build(int argc, const char **argv, struct trace_uprobe_p
 		base = kbasename(pl->spec);
 		snprintf(nbuf, sizeof(nbuf), "p_%.*s_0x%lx",
 			 (int)strcspn(base, ".-_"), base, pl->foffset);
-		sanitize_event_name(nbuf);
+		trace_uprobe_sanitize_name(nbuf);
 		event = nbuf;
 	}
 
 	if (argc - 2 > MAX_TRACE_ARGS) {
+		/* Under the first argument too many */
+		trace_uprobe_log_word(MAX_TRACE_ARGS + 2, TP_ERR_TOO_MANY_ARGS);
 		err = -E2BIG;
 		goto drop_place;
 	}
@@ -1502,18 +1666,49 @@ drop_place:
 }
 
 /*
+ * Why trace_uprobe_claims() refused a command written to uprobe_events,
+ * where no other provider may take it.
+ */
+static void trace_uprobe_log_unclaimed(int argc, const char **argv)
+{
+	const char *cmd = argv[0];
+
+	if (cmd[0] != 'p' && cmd[0] != 'r') {
+		trace_uprobe_log_word(0, TP_ERR_BAD_PROBE_CMD);
+	} else if (cmd[1] != '\0' && cmd[1] != ':') {
+		trace_probe_log_set_index(0);
+		trace_probe_log_err(1, BAD_PROBE_CMD);
+	} else if (argc < 2) {
+		/* Past the last word: where the place should be */
+		trace_uprobe_log_word(1, TP_ERR_NO_PROBE_PLACE);
+	} else if (!strchr(argv[1], '/')) {
+		trace_uprobe_log_word(1, TP_ERR_BAD_UPROBE_PATH);
+	} else {
+		/* No ':': the offset is missing at the end of the place */
+		trace_probe_log_set_index(1);
+		trace_probe_log_err(strlen(argv[1]), BAD_UPROBE_OFFS);
+	}
+}
+
+/*
  * Definition commands, after trace_probe_create() split them:
  *	p[:[GRP/|GRP.][EVENT]] PATH:OFFSET[%return][(REF)] [FETCHARGS]
  *	r[:[GRP/|GRP.][EVENT]] PATH:OFFSET[(REF)] [FETCHARGS]
  * Deletions ("-:...") never get here; dyn_event_release() handles them.
  */
-static int trace_uprobe_parse_define(int argc, const char **argv)
+static int __trace_uprobe_parse_define(int argc, const char **argv, bool only_us)
 {
 	struct trace_uprobe_place pl = { };
 	int err;
 
-	if (!trace_uprobe_claims(argc, argv))
-		return -ECANCELED;
+	if (!trace_uprobe_claims(argc, argv)) {
+		if (!only_us)
+			return -ECANCELED;
+		trace_probe_log_init("trace_uprobe", argc, argv);
+		trace_uprobe_log_unclaimed(argc, argv);
+		trace_probe_log_clear();
+		return -EINVAL;
+	}
 
 	trace_probe_log_init("trace_uprobe", argc, argv);
 	pl.is_return = argv[0][0] == 'r';
@@ -1522,6 +1717,18 @@ static int trace_uprobe_parse_define(int argc, const char **argv)
 		err = trace_uprobe_build(argc, argv, &pl);
 	trace_probe_log_clear();
 	return err;
+}
+
+/* dynamic_events: leave what is not ours to the other providers */
+static int trace_uprobe_parse_define(int argc, const char **argv)
+{
+	return __trace_uprobe_parse_define(argc, argv, false);
+}
+
+/* uprobe_events: everything is ours, so explain every refusal */
+static int trace_uprobe_parse_command(int argc, const char **argv)
+{
+	return __trace_uprobe_parse_define(argc, argv, true);
 }
 
 /*
@@ -1579,12 +1786,15 @@ static struct dyn_event_operations trace_uprobe_ops = {
 /* A line written to uprobe_events: a definition, or "-:..." to delete */
 static int trace_uprobe_run_command(const char *raw_command)
 {
-	int err = raw_command[0] == '-' ?
-		  dyn_event_release(raw_command, &trace_uprobe_ops) :
-		  dyn_event_create(raw_command, &trace_uprobe_ops);
+	int err;
 
-	/* No provider but us reads uprobe_events: not ours is invalid */
-	return err == -ECANCELED ? -EINVAL : err;
+	if (raw_command[0] == '-')
+		return dyn_event_release(raw_command, &trace_uprobe_ops);
+
+	mutex_lock(&dyn_event_ops_mutex);
+	err = trace_probe_create(raw_command, trace_uprobe_parse_command);
+	mutex_unlock(&dyn_event_ops_mutex);
+	return err;
 }
 
 /*
