@@ -291,7 +291,8 @@ if ! gcc -O2 -o $b/bench_hit "$top/guest/progs/bench_hit.c" -lpthread ||
 	echo "@@ done"
 	exit 1
 fi
-for step in hit_costs real_programs scaling fifty thousand perf_record exec_probes; do
+# BENCH_STEPS= (through BOOT_ARGS=) runs only some of them.
+for step in ${BENCH_STEPS:-hit_costs real_programs scaling fifty thousand perf_record exec_probes}; do
 	t0=$(now)
 	$step
 	echo "== $step took $((($(now) - t0) / 1000000)) s"
