@@ -1316,6 +1316,14 @@ static void probe_retry_removal(struct uprobe *probe)
 	    (probe_unlinked(probe) || !list_empty(&probe->cons_head))) {
 		pinned = probe->retry_file;
 		probe->retry_file = NULL;
+		/*
+		 * probe_prune(), ours or a racing one, may have queued it
+		 * again; it must not stay queued without the reference.
+		 * Queueing happens under cons_rwsem too, so this is exact.
+		 */
+		spin_lock(&probe_retry_lock);
+		list_del_init(&probe->retry_node);
+		spin_unlock(&probe_retry_lock);
 	}
 	up_write(&probe->cons_rwsem);
 	if (pinned) {
@@ -1466,6 +1474,34 @@ void uprobe_unregister_sync(void)
 	synchronize_srcu(&probe_srcu);
 }
 EXPORT_SYMBOL_GPL(uprobe_unregister_sync);
+
+/**
+ * uprobe_unregister_sync_start - start waiting for handlers, without blocking
+ *
+ * For callers that batch unregistrations and wait later: the wait that
+ * uprobe_unregister_sync() would do for the consumers removed so far is
+ * started, and is over once uprobe_unregister_sync_done() says so.
+ *
+ * Return: a cookie for uprobe_unregister_sync_done().
+ */
+unsigned long uprobe_unregister_sync_start(void)
+{
+	return start_poll_synchronize_srcu(&probe_srcu);
+}
+EXPORT_SYMBOL_GPL(uprobe_unregister_sync_start);
+
+/**
+ * uprobe_unregister_sync_done - has a wait started earlier ended?
+ * @cookie: what uprobe_unregister_sync_start() returned
+ *
+ * Return: true if no handler of a consumer removed before the matching
+ * uprobe_unregister_sync_start() can still be running.
+ */
+bool uprobe_unregister_sync_done(unsigned long cookie)
+{
+	return poll_state_synchronize_srcu(&probe_srcu, cookie);
+}
+EXPORT_SYMBOL_GPL(uprobe_unregister_sync_done);
 
 /**
  * uprobe_apply - re-evaluate a consumer's filter after it changed

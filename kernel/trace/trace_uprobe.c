@@ -682,6 +682,7 @@ static bool trace_uprobe_unplant_all(struct trace_probe *tp, bool wait)
  * a second after the last deferral. All of it runs under event_mutex.
  */
 static bool trace_uprobe_unsynced;
+static unsigned long trace_uprobe_sync_cookie;	/* of the last deferral */
 static int uprobe_scratch_deferred;
 
 static void trace_uprobe_settle(void)
@@ -690,7 +691,9 @@ static void trace_uprobe_settle(void)
 
 	if (!trace_uprobe_unsynced)
 		return;
-	uprobe_unregister_sync();
+	/* Often the grace period has long passed: then there is no wait */
+	if (!uprobe_unregister_sync_done(trace_uprobe_sync_cookie))
+		uprobe_unregister_sync();
 	trace_uprobe_unsynced = false;
 	for (; uprobe_scratch_deferred; uprobe_scratch_deferred--)
 		uprobe_scratch_release();
@@ -710,6 +713,7 @@ static void trace_uprobe_defer_settle(void)
 	lockdep_assert_held(&event_mutex);
 
 	trace_uprobe_unsynced = true;
+	trace_uprobe_sync_cookie = uprobe_unregister_sync_start();
 	uprobe_scratch_deferred++;
 	mod_delayed_work(system_wq, &trace_uprobe_settle_dwork, HZ);
 }
@@ -854,8 +858,8 @@ static void hit_to_ftrace(struct trace_uprobe *tu, struct uprobe_hit *hit)
 	struct event_file_link *link;
 	struct trace_uprobe_rec *rec;
 
-	/* Ring buffer writers must not be preempted */
-	guard(preempt)();
+	/* Ring buffer writers must not be preempted: see hit_emit() */
+	lockdep_assert_preemption_disabled();
 	guard(rcu)();
 	trace_probe_for_each_link_rcu(link, &tu->tp) {
 		if (trace_trigger_soft_disabled(link->file))
@@ -910,7 +914,16 @@ static void hit_to_perf(struct trace_uprobe *tu, struct uprobe_hit *hit)
 	len = round_up(sizeof(u32) + hit->hsize + hit->dsize, sizeof(u64)) -
 	      sizeof(u32);
 
-	guard(preempt)();
+	/*
+	 * Perf frees call->perf_events an RCU grace period after its last
+	 * event cleared TP_FLAG_PROFILE. The flag read when the hit began
+	 * may be stale by now (the fetch may have slept), so look again
+	 * here, where preemption is off: a set flag seen here is one perf
+	 * waits for.
+	 */
+	lockdep_assert_preemption_disabled();
+	if (!trace_probe_test_flag(&tu->tp, TP_FLAG_PROFILE))
+		return;
 	events = this_cpu_ptr(call->perf_events);
 	if (hlist_empty(events))
 		return;
@@ -923,7 +936,11 @@ static void hit_to_perf(struct trace_uprobe *tu, struct uprobe_hit *hit)
 	}
 }
 
-/* Write the record to the @users (TP_FLAG_TRACE, TP_FLAG_PROFILE) */
+/*
+ * Write the record to the @users (TP_FLAG_TRACE, TP_FLAG_PROFILE). Called
+ * with preemption disabled, once: ring-buffer and perf writers must not be
+ * preempted, and records show the preemption depth the task had.
+ */
 static void hit_emit(struct trace_uprobe *tu, struct uprobe_hit *hit,
 		     unsigned int users)
 {
@@ -994,7 +1011,8 @@ static void trace_uprobe_record_hit(struct trace_uprobe *tu, struct pt_regs *reg
 	scratch = raw_cpu_ptr(uprobe_scratch);
 	mutex_lock(&scratch->lock);
 	hit_fetch_args(tu, &hit, scratch->buf);
-	hit_emit(tu, &hit, users);
+	scoped_guard(preempt)
+		hit_emit(tu, &hit, users);
 	mutex_unlock(&scratch->lock);
 }
 
@@ -1516,9 +1534,10 @@ static int parse_probe_place(struct trace_uprobe_place *pl)
 }
 
 /*
- * uprobe_register() refuses a probe past the end of the file and a
- * reference counter that is not a short inside it, but only when the
- * event is enabled. Say so when it is defined, under the number.
+ * uprobe_register() refuses a probe at or past the end of the file and an
+ * odd reference counter offset, but only when the event is enabled. Say so
+ * when it is defined, under the number. A counter past the end of the file
+ * is fine: it may be in the bss of the last page.
  */
 static int check_probe_place(struct trace_uprobe_place *pl)
 {
@@ -1528,8 +1547,7 @@ static int check_probe_place(struct trace_uprobe_place *pl)
 		trace_probe_log_err(pl->foffset_pos, OFFS_PAST_EOF);
 		return -EINVAL;
 	}
-	if (pl->refctr && (pl->refctr >= (unsigned long)size ||
-			   !IS_ALIGNED(pl->refctr, sizeof(short)))) {
+	if (!IS_ALIGNED(pl->refctr, sizeof(short))) {
 		trace_probe_log_err(pl->refctr_pos, BAD_REFCNT);
 		return -EINVAL;
 	}
@@ -1542,14 +1560,6 @@ static int trace_uprobe_resolve_place(const char *arg, struct trace_uprobe_place
 	int err;
 
 	trace_probe_log_set_index(1);
-	/*
-	 * A relative path would be looked up from the writer's cwd and shown
-	 * as written, meaningless to whoever reads uprobe_events.
-	 */
-	if (arg[0] != '/') {
-		trace_probe_log_err(0, BAD_UPROBE_PATH);
-		return -EINVAL;
-	}
 	pl->spec = kstrdup(arg, GFP_KERNEL);
 	if (!pl->spec)
 		return -ENOMEM;

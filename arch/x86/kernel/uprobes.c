@@ -7,11 +7,19 @@
  * and then has to execute the displaced instruction.  This file decides, once
  * per probe, how that is done:
  *
- *  - emulated: relative jmp/jcc/call/loop, nop and "push reg" are carried out
- *    on pt_regs right here, without leaving the kernel;
+ *  - emulated: carried out on pt_regs (and user memory) right here, without
+ *    leaving the kernel: relative jmp/jcc/call/loop, nop/endbr, "push reg",
+ *    and (alu_emulate()) the moves and arithmetic that make up most
+ *    prologues and epilogues: mov/movzx/movsx/movsxd/lea, add/sub/and/or/
+ *    xor/cmp/test, inc/dec/neg/not, xchg reg,reg, setcc, cmovcc, push imm,
+ *    pop reg, leave and ret.  Under virtualization a step costs a second
+ *    trap, several times the price of the first;
  *  - stepped out of line (XOL): everything else is copied to a per-task slot
  *    in the XOL area and single-stepped there with EFLAGS.TF, then the
- *    registers are moved back as if it had run at its original address;
+ *    registers are moved back as if it had run at its original address.
+ *    An emulation that cannot give exactly the CPU's outcome (a user access
+ *    faults, a data breakpoint is armed, a shadow stack is in use) falls
+ *    back to this, so signals and siginfo are the hardware's;
  *  - refused: instructions that cannot behave the same way in the slot.
  *
  * Lifetime and locking: struct arch_uprobe is filled in once by
@@ -44,6 +52,7 @@
 #include <asm/debugreg.h>
 #include <asm/fpu/api.h>
 #include <asm/insn.h>
+#include <asm/insn-eval.h>
 #include <asm/msr.h>
 #include <asm/shstk.h>
 #include <asm/text-patching.h>
@@ -403,6 +412,441 @@ static bool nop_emulate(struct arch_uprobe *aup, struct pt_regs *regs)
 
 static const struct uprobe_xol_ops nop_xol_ops = {
 	.emulate	= nop_emulate,
+	.prepare	= stepped_prepare,
+	.finish		= stepped_finish,
+	.cancel		= uprobe_swap_scratch,
+};
+
+/*
+ * Moves, arithmetic and stack operations, the bulk of function prologues
+ * and epilogues.  uprobe_setup_alu() decodes the operands once, into
+ * aup->alu; alu_emulate() only fetches them, computes and writes back.
+ *
+ * Register ids in aup->alu: 0-15 are the general registers by ModRM/REX
+ * number; UA_HIGH8 | n (n = 0-3) is %ah/%ch/%dh/%bh, which a byte operand
+ * 4-7 names when the instruction has no REX prefix; UA_NOREG is none.
+ */
+enum uprobe_alu_op {
+	/* 0-7 in the order of the ALU opcodes 00-3d and group 1 ModRM.reg */
+	UA_ADD, UA_OR, UA_ADC, UA_SBB, UA_AND, UA_SUB, UA_XOR, UA_CMP,
+	UA_TEST, UA_INC, UA_DEC, UA_NEG, UA_NOT,
+	UA_MOV, UA_MOVZX, UA_MOVSX, UA_CMOVCC, UA_SETCC, UA_LEA, UA_XCHG,
+	/* stack operations: 64-bit tasks only */
+	UA_PUSH, UA_POP, UA_LEAVE, UA_RET,
+};
+
+#define UA_HIGH8	0x10
+#define UA_NOREG	0xff
+
+/* alu.form */
+#define UA_MEM		0x01	/* the ModRM r/m operand is in memory */
+#define UA_GE		0x02	/* the ModRM.reg operand is the destination */
+#define UA_IMM		0x04	/* the source is alu.imm, the destination r/m */
+#define UA_RIP		0x08	/* the memory operand is RIP-relative */
+#define UA_64		0x10	/* decoded for 64-bit mode */
+
+/* The arithmetic flags: CF PF AF ZF SF OF */
+#define UA_ARITH_FLAGS	(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
+			 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_OF)
+
+static unsigned long ua_get_reg(struct pt_regs *regs, u8 id)
+{
+	unsigned long val = *uprobe_regs_at(regs, uprobe_gpr_offset[id & 0xf]);
+
+	return id & UA_HIGH8 ? val >> 8 : val;
+}
+
+/* Write the low @size bytes; a 32-bit result zero-extends (SDM 3.4.1.1) */
+static void ua_set_reg(struct pt_regs *regs, u8 id, unsigned int size,
+		       unsigned long val)
+{
+	unsigned long *reg = uprobe_regs_at(regs, uprobe_gpr_offset[id & 0xf]);
+
+	switch (size) {
+	case 1:
+		if (id & UA_HIGH8)
+			*reg = (*reg & ~0xff00UL) | ((val & 0xff) << 8);
+		else
+			*reg = (*reg & ~0xffUL) | (val & 0xff);
+		break;
+	case 2:
+		*reg = (*reg & ~0xffffUL) | (val & 0xffff);
+		break;
+	case 4:
+		*reg = (u32)val;
+		break;
+	default:
+		*reg = val;
+	}
+}
+
+static unsigned long ua_zext(unsigned long val, unsigned int size)
+{
+	switch (size) {
+	case 1:
+		return (u8)val;
+	case 2:
+		return (u16)val;
+	case 4:
+		return (u32)val;
+	}
+	return val;
+}
+
+static unsigned long ua_sext(unsigned long val, unsigned int size)
+{
+	switch (size) {
+	case 1:
+		return (long)(s8)val;
+	case 2:
+		return (long)(s16)val;
+	case 4:
+		return (long)(s32)val;
+	}
+	return val;
+}
+
+/*
+ * EFLAGS exactly as the CPU computes them, undefined ones (AF of the
+ * logical operations) included: execute the very operation on the operand
+ * values here and take the flags it leaves.  Register operands only, so
+ * the operand size follows from the C type and needs no suffix; the stack
+ * is ours to push on (the kernel has no red zone).  The unsigned long
+ * case is 64-bit on 64-bit kernels, which alone run 64-bit tasks.
+ */
+#define UA_ASM(op, type, dst, src, flags)				\
+	asm(op "\n\tpushf\n\tpop %[f]"					\
+	    : [d] "+q" (dst), [f] "=r" (flags)				\
+	    : [s] "q" ((type)(src)) : "cc")
+
+/* @op names the destination %[d] and, for binary operations, %[s] */
+#define UA_OP(name, op)							\
+static unsigned long ua_##name(unsigned long d, unsigned long s,	\
+			       unsigned int size, unsigned long *flags)	\
+{									\
+	u8 b = d;							\
+	u16 w = d;							\
+	u32 l = d;							\
+									\
+	switch (size) {							\
+	case 1:								\
+		UA_ASM(op, u8, b, s, *flags);				\
+		return b;						\
+	case 2:								\
+		UA_ASM(op, u16, w, s, *flags);				\
+		return w;						\
+	case 4:								\
+		UA_ASM(op, u32, l, s, *flags);				\
+		return l;						\
+	}								\
+	UA_ASM(op, unsigned long, d, s, *flags);			\
+	return d;							\
+}
+
+UA_OP(add, "add %[s], %[d]")
+UA_OP(or, "or %[s], %[d]")
+UA_OP(and, "and %[s], %[d]")
+UA_OP(sub, "sub %[s], %[d]")
+UA_OP(xor, "xor %[s], %[d]")
+UA_OP(inc, "inc %[d]")
+UA_OP(dec, "dec %[d]")
+UA_OP(neg, "neg %[d]")
+
+/*
+ * Result of an arithmetic @op on @d and @s, and in *@flags the EFLAGS it
+ * leaves.  CMP is SUB and TEST is AND without the write-back.
+ */
+static unsigned long ua_arith(u8 op, unsigned long d, unsigned long s,
+			      unsigned int size, unsigned long *flags)
+{
+	switch (op) {
+	case UA_ADD:
+		return ua_add(d, s, size, flags);
+	case UA_OR:
+		return ua_or(d, s, size, flags);
+	case UA_AND:
+	case UA_TEST:
+		return ua_and(d, s, size, flags);
+	case UA_SUB:
+	case UA_CMP:
+		return ua_sub(d, s, size, flags);
+	case UA_XOR:
+		return ua_xor(d, s, size, flags);
+	case UA_INC:
+		return ua_inc(d, s, size, flags);
+	case UA_DEC:
+		return ua_dec(d, s, size, flags);
+	case UA_NEG:
+		return ua_neg(d, s, size, flags);
+	}
+	return ~d;		/* UA_NOT */
+}
+
+/* The EFLAGS bits @op defines: INC and DEC leave CF, NOT touches none */
+static unsigned long ua_flags_written(u8 op)
+{
+	if (op == UA_INC || op == UA_DEC)
+		return UA_ARITH_FLAGS & ~X86_EFLAGS_CF;
+	return op <= UA_NEG ? UA_ARITH_FLAGS : 0;
+}
+
+/* Condition code @cc (the low nibble of jcc/setcc/cmovcc) on @flags */
+static bool ua_cond(unsigned long flags, u8 cc)
+{
+	struct pt_regs tmp = { .flags = flags };
+
+	int3_emulate_jcc(&tmp, cc, 0, 1);
+	return tmp.ip;
+}
+
+/*
+ * An armed hardware breakpoint must see the task's data accesses, and only
+ * the CPU can report one with the exact DR6: then step instead.  cpu_dr7
+ * holds what this CPU has installed, current's own breakpoints (ptrace or
+ * perf) included, so it is read with preemption off.
+ */
+static bool ua_watchpoints_armed(void)
+{
+	bool armed;
+
+	preempt_disable();
+	armed = hw_breakpoint_active();
+	preempt_enable();
+	return armed;
+}
+
+/*
+ * The effective address of the memory operand, without the segment base.
+ * regs->ip is the probed address, so a RIP-relative operand is relative to
+ * the end of the original instruction.  Address-size prefixes are declined,
+ * so the address has the mode's width.
+ */
+static unsigned long ua_addr(struct arch_uprobe *aup, struct pt_regs *regs)
+{
+	unsigned long ea = (long)aup->alu.disp;
+
+	if (aup->alu.form & UA_RIP) {
+		ea += regs->ip + aup->alu.ilen;
+	} else {
+		if (aup->alu.rm != UA_NOREG)
+			ea += ua_get_reg(regs, aup->alu.rm);
+		if (aup->alu.index != UA_NOREG)
+			ea += ua_get_reg(regs, aup->alu.index) << aup->alu.scale;
+	}
+	return aup->alu.form & UA_64 ? ea : (u32)ea;
+}
+
+/* user access at the operand's width, so a fault is the CPU's fault */
+static bool ua_load(unsigned long addr, unsigned int size, unsigned long *val)
+{
+	int err;
+
+	switch (size) {
+	case 1: {
+		u8 v;
+
+		err = get_user(v, (u8 __user *)addr);
+		*val = v;
+		break;
+	}
+	case 2: {
+		u16 v;
+
+		err = get_user(v, (u16 __user *)addr);
+		*val = v;
+		break;
+	}
+	case 4: {
+		u32 v;
+
+		err = get_user(v, (u32 __user *)addr);
+		*val = v;
+		break;
+	}
+	default:
+		err = get_user(*val, (unsigned long __user *)addr);
+	}
+	return !err;
+}
+
+static bool ua_store(unsigned long addr, unsigned int size, unsigned long val)
+{
+	switch (size) {
+	case 1:
+		return !put_user((u8)val, (u8 __user *)addr);
+	case 2:
+		return !put_user((u16)val, (u16 __user *)addr);
+	case 4:
+		return !put_user((u32)val, (u32 __user *)addr);
+	}
+	return !put_user(val, (unsigned long __user *)addr);
+}
+
+static bool ua_canonical(unsigned long ip)
+{
+#ifdef CONFIG_X86_64
+	return __is_canonical_address(ip, pgtable_l5_enabled() ? 57 : 48);
+#else
+	return true;
+#endif
+}
+
+/*
+ * push imm, pop reg, leave, ret [imm16] of a 64-bit task (8-byte slots;
+ * 16-bit forms were declined).  All loads come first, so a fault leaves
+ * @regs as they were.
+ */
+static bool ua_stack_op(struct arch_uprobe *aup, struct pt_regs *regs)
+{
+	u64 __user *sp = (u64 __user *)regs->sp;
+	unsigned long val;
+
+	switch (aup->alu.op) {
+	case UA_PUSH:
+		if (put_user(aup->alu.imm, sp - 1))
+			return false;
+		regs->sp -= 8;
+		break;
+	case UA_POP:
+		if (get_user(val, sp))
+			return false;
+		/* pop %rsp: the loaded value wins over the increment */
+		regs->sp += 8;
+		ua_set_reg(regs, aup->alu.reg, 8, val);
+		break;
+	case UA_LEAVE:
+		if (get_user(val, (u64 __user *)regs->bp))
+			return false;
+		regs->sp = regs->bp + 8;
+		regs->bp = val;
+		break;
+	case UA_RET:
+		/*
+		 * With a user shadow stack the CPU must pop and check that
+		 * one too; a non-canonical target faults on the RET itself,
+		 * with IP at it: both are the step's business.
+		 */
+		if (shstk_is_enabled() || get_user(val, sp) || !ua_canonical(val))
+			return false;
+		regs->sp += 8 + aup->alu.imm;
+		regs->ip = val;
+		return true;
+	}
+	regs->ip += aup->alu.ilen;
+	return true;
+}
+
+/*
+ * Execute the instruction on @regs.  Decline (false, with @regs and memory
+ * untouched) where only the CPU gives the exact outcome: a fault on a user
+ * access (then the step raises the real signal), an armed data breakpoint,
+ * or a task that entered another mode than the one the probe was decoded
+ * for.  Memory is written at most once, last, so a faulting store has
+ * changed nothing.  A debugger's single-step is reported by
+ * arch_uprobe_skip_sstep() as for the other emulated classes; TF itself is
+ * not an arithmetic flag and is never changed here.
+ *
+ * What remains on this path, and why it has to: the mode check (one
+ * compare); the breakpoint check, only for memory operands (a per-CPU
+ * read); the user accesses themselves; for %fs/%gs operands the segment
+ * base, read live from the CPU (thread.fsbase is only saved at a context
+ * switch, and a task may change its base with wrfsbase); for arithmetic
+ * the operation itself plus pushf, which is what makes the flags exact.
+ */
+static bool alu_emulate(struct arch_uprobe *aup, struct pt_regs *regs)
+{
+	unsigned int size = aup->alu.size, esize = size;
+	unsigned long e = 0, src, dst, res, flags = 0, ea = 0;
+	bool e_dst = !(aup->alu.form & UA_GE);
+	u8 form = aup->alu.form, op = aup->alu.op;
+
+	if (!(form & UA_64) != !user_64bit_mode(regs))
+		return false;
+	if ((form & UA_MEM || op >= UA_PUSH) && ua_watchpoints_armed())
+		return false;
+	if (op >= UA_PUSH)
+		return ua_stack_op(aup, regs);
+
+	switch (op) {
+	case UA_LEA:
+		/* computes the address only: no segment, no access */
+		ua_set_reg(regs, aup->alu.reg, size, ua_addr(aup, regs));
+		goto done;
+	case UA_XCHG:
+		/* register forms only: with memory it is locked, and stepped */
+		e = ua_get_reg(regs, aup->alu.rm);
+		ua_set_reg(regs, aup->alu.rm, size, ua_get_reg(regs, aup->alu.reg));
+		ua_set_reg(regs, aup->alu.reg, size, e);
+		goto done;
+	case UA_MOVZX:
+	case UA_MOVSX:
+		esize = aup->alu.ssize;
+		break;
+	}
+
+	if (form & UA_MEM) {
+		unsigned long base = 0;
+
+		if (aup->alu.seg) {
+			base = insn_get_seg_base(regs, aup->alu.seg);
+			if (base == -1L)
+				return false;
+		}
+		ea = ua_addr(aup, regs) + base;
+		/* a store-only operand is not read: it may be MMIO */
+		if ((!e_dst || (op != UA_MOV && op != UA_SETCC)) &&
+		    !ua_load(ea, esize, &e))
+			return false;
+	} else if (aup->alu.rm != UA_NOREG) {
+		e = ua_get_reg(regs, aup->alu.rm);
+	}
+
+	if (form & UA_IMM)
+		src = aup->alu.imm;
+	else
+		src = e_dst ? ua_get_reg(regs, aup->alu.reg) : e;
+	dst = e_dst ? e : ua_get_reg(regs, aup->alu.reg);
+
+	switch (op) {
+	case UA_MOV:
+		res = src;
+		break;
+	case UA_MOVZX:
+		res = ua_zext(src, esize);
+		break;
+	case UA_MOVSX:
+		res = ua_sext(src, esize);
+		break;
+	case UA_CMOVCC:
+		/* written even if false: a 32-bit destination zero-extends */
+		res = ua_cond(regs->flags, aup->alu.cc) ? src : dst;
+		break;
+	case UA_SETCC:
+		res = ua_cond(regs->flags, aup->alu.cc);
+		break;
+	default:
+		res = ua_arith(op, dst, src, size, &flags);
+		break;
+	}
+
+	if (op != UA_CMP && op != UA_TEST) {
+		if (!e_dst)
+			ua_set_reg(regs, aup->alu.reg, size, res);
+		else if (!(form & UA_MEM))
+			ua_set_reg(regs, aup->alu.rm, size, res);
+		else if (!ua_store(ea, size, res))
+			return false;
+	}
+	regs->flags = (regs->flags & ~ua_flags_written(op)) |
+		      (flags & ua_flags_written(op));
+done:
+	regs->ip = (regs->ip + aup->alu.ilen) & uprobe_ip_mask(regs);
+	return true;
+}
+
+/* On a decline: the plain out-of-line step of the same instruction */
+static const struct uprobe_xol_ops alu_xol_ops = {
+	.emulate	= alu_emulate,
 	.prepare	= stepped_prepare,
 	.finish		= stepped_finish,
 	.cancel		= uprobe_swap_scratch,
@@ -869,6 +1313,327 @@ static bool uprobe_is_nop(struct insn *insn)
 }
 
 /*
+ * Prefixes that make an instruction one alu_emulate() does not handle:
+ * lock, rep/repne (also bnd, xacquire/xrelease), address size (0x67), more
+ * than one segment override, and any override outside 64-bit mode (memory
+ * forms are 64-bit only anyway).  In 64-bit mode cs/ds/es/ss overrides are
+ * ignored by the CPU, and fs/gs add their base.
+ */
+static bool ua_prefixes_ok(struct insn *insn, bool x86_64, u8 *seg)
+{
+	unsigned int nseg = 0;
+	insn_byte_t p;
+	int i;
+
+	*seg = 0;
+	for_each_insn_prefix(insn, i, p) {
+		switch (p) {
+		case 0x66:
+			break;
+		case 0x26:
+		case 0x2e:
+		case 0x36:
+		case 0x3e:
+			nseg++;
+			break;
+		case 0x64:
+			*seg = INAT_SEG_REG_FS;
+			nseg++;
+			break;
+		case 0x65:
+			*seg = INAT_SEG_REG_GS;
+			nseg++;
+			break;
+		default:
+			return false;
+		}
+	}
+	return nseg == 0 || (x86_64 && nseg == 1);
+}
+
+/* Register id of operand number @n (REX included) of @size bytes */
+static u8 ua_reg_id(struct insn *insn, unsigned int n, unsigned int size)
+{
+	if (size == 1 && !insn->rex_prefix.nbytes && n >= 4 && n < 8)
+		return UA_HIGH8 | (n - 4);
+	return n;
+}
+
+/*
+ * Decode the ModRM r/m operand of @size bytes into @a: a register, or the
+ * parts of a memory address.  Memory operands are only taken from 64-bit
+ * tasks (32-bit ones would need their segment limits and bases, and
+ * 16-bit addressing): false for the others.
+ */
+static bool ua_decode_rm(struct insn *insn, struct arch_uprobe_alu *a,
+			 unsigned int size, bool x86_64)
+{
+	u8 modrm = insn->modrm.bytes[0], sib = insn->sib.bytes[0];
+	u8 rex = insn->rex_prefix.value;
+	unsigned int mod = X86_MODRM_MOD(modrm), rm = X86_MODRM_RM(modrm);
+	unsigned int b = X86_REX_B(rex) ? 8 : 0;
+
+	if (mod == 3) {
+		a->rm = ua_reg_id(insn, rm + b, size);
+		return true;
+	}
+	if (!x86_64 && a->op != UA_LEA)
+		return false;
+	if (a->op != UA_LEA)
+		a->form |= UA_MEM;
+	a->disp = insn->displacement.value;
+	a->rm = UA_NOREG;
+	a->index = UA_NOREG;
+	if (rm == 4) {
+		unsigned int index = X86_SIB_INDEX(sib) + (X86_REX_X(rex) ? 8 : 0);
+
+		/* index 100 means none; with REX.X it is %r12 */
+		if (index != 4)
+			a->index = index;
+		a->scale = X86_SIB_SCALE(sib);
+		/* base 101 with mod 00: disp32 only, REX.B or not */
+		if (X86_SIB_BASE(sib) != 5 || mod)
+			a->rm = X86_SIB_BASE(sib) + b;
+	} else if (rm == 5 && !mod) {
+		/* RIP-relative in 64-bit mode (REX.B ignored), disp32 else */
+		if (x86_64)
+			a->form |= UA_RIP;
+	} else {
+		a->rm = rm + b;
+	}
+	return true;
+}
+
+/*
+ * Is @insn one alu_emulate() handles?  Then fill aup->alu, keeping the
+ * fixups and length the stepped fallback was set up with, and switch
+ * aup->ops.  Not handled, and stepped (see also ua_prefixes_ok()):
+ * adc/sbb (they take CF as an input; rare in compiled prologues), xchg
+ * with memory (implicitly locked), test f6/f7 /1 (an undocumented alias),
+ * the moffs forms a0-a3, movsxd without REX.W, memory operands and stack
+ * operations of 32-bit tasks, and 16-bit stack operations.
+ */
+static bool uprobe_setup_alu(struct arch_uprobe *aup, struct insn *insn, bool x86_64)
+{
+	struct arch_uprobe_alu a = {
+		.fixups = aup->defparam.fixups,
+		.ilen = aup->defparam.ilen,
+		.size = insn->opnd_bytes,
+		.form = x86_64 ? UA_64 : 0,
+	};
+	u8 opc1 = insn->opcode.bytes[0], opc2 = insn->opcode.bytes[1];
+	u8 modrm = insn->modrm.bytes[0];
+	unsigned int reg = X86_MODRM_REG(modrm) + (X86_REX_R(insn->rex_prefix.value) ? 8 : 0);
+	unsigned int opreg = (opc1 & 7) + (X86_REX_B(insn->rex_prefix.value) ? 8 : 0);
+	bool has_rm = true, stack = false;
+
+	/* the stepped fallback reads these through defparam */
+	BUILD_BUG_ON(offsetof(struct arch_uprobe, alu.fixups) !=
+		     offsetof(struct arch_uprobe, defparam.fixups));
+	BUILD_BUG_ON(offsetof(struct arch_uprobe, alu.ilen) !=
+		     offsetof(struct arch_uprobe, defparam.ilen));
+
+	if (!ua_prefixes_ok(insn, x86_64, &a.seg))
+		return false;
+
+	if (insn->opcode.nbytes == 2 && opc1 == 0x0f) {
+		switch (opc2) {
+		case 0x40 ... 0x4f:
+			a.op = UA_CMOVCC;
+			a.cc = opc2 & 0xf;
+			a.form |= UA_GE;
+			break;
+		case 0x90 ... 0x9f:
+			a.op = UA_SETCC;	/* ModRM.reg is ignored */
+			a.cc = opc2 & 0xf;
+			a.size = 1;
+			break;
+		case 0xb6:
+		case 0xb7:
+		case 0xbe:
+		case 0xbf:
+			a.op = opc2 < 0xbe ? UA_MOVZX : UA_MOVSX;
+			a.ssize = opc2 & 1 ? 2 : 1;
+			a.form |= UA_GE;
+			break;
+		default:
+			return false;
+		}
+	} else if (insn->opcode.nbytes == 1) {
+		switch (opc1) {
+		case 0x00 ... 0x3f:
+			a.op = opc1 >> 3;
+			if ((opc1 & 7) > 5 || a.op == UA_ADC || a.op == UA_SBB)
+				return false;
+			if (!(opc1 & 1))
+				a.size = 1;
+			if ((opc1 & 7) >= 4) {		/* al/ax/eax/rax, imm */
+				has_rm = false;
+				a.rm = 0;
+				a.form |= UA_IMM;
+			} else if (opc1 & 2) {
+				a.form |= UA_GE;
+			}
+			break;
+		case 0x80:
+		case 0x81:
+		case 0x83:
+			a.op = X86_MODRM_REG(modrm);
+			if (a.op == UA_ADC || a.op == UA_SBB)
+				return false;
+			if (opc1 == 0x80)
+				a.size = 1;
+			a.form |= UA_IMM;
+			break;
+		case 0x84:
+		case 0x85:
+			a.op = UA_TEST;
+			if (opc1 == 0x84)
+				a.size = 1;
+			break;
+		case 0x86:
+		case 0x87:
+			if (X86_MODRM_MOD(modrm) != 3)
+				return false;
+			a.op = UA_XCHG;
+			if (opc1 == 0x86)
+				a.size = 1;
+			break;
+		case 0x88 ... 0x8b:
+			a.op = UA_MOV;
+			if (!(opc1 & 1))
+				a.size = 1;
+			if (opc1 & 2)
+				a.form |= UA_GE;
+			break;
+		case 0x8d:
+			if (X86_MODRM_MOD(modrm) == 3)
+				return false;		/* #UD */
+			a.op = UA_LEA;
+			a.form |= UA_GE;
+			break;
+		case 0x63:
+			/* movsxd; arpl outside 64-bit mode */
+			if (!x86_64 || !X86_REX_W(insn->rex_prefix.value))
+				return false;
+			a.op = UA_MOVSX;
+			a.ssize = 4;
+			a.form |= UA_GE;
+			break;
+		case 0xa8:
+		case 0xa9:
+			a.op = UA_TEST;
+			if (opc1 == 0xa8)
+				a.size = 1;
+			has_rm = false;
+			a.rm = 0;
+			a.form |= UA_IMM;
+			break;
+		case 0xb0 ... 0xbf:
+			a.op = UA_MOV;
+			if (opc1 < 0xb8)
+				a.size = 1;
+			has_rm = false;
+			a.rm = ua_reg_id(insn, opreg, a.size);
+			a.form |= UA_IMM;
+			break;
+		case 0xc6:
+		case 0xc7:
+			if (X86_MODRM_REG(modrm))
+				return false;		/* xabort, xbegin */
+			a.op = UA_MOV;
+			if (opc1 == 0xc6)
+				a.size = 1;
+			a.form |= UA_IMM;
+			break;
+		case 0xf6:
+		case 0xf7:
+			switch (X86_MODRM_REG(modrm)) {
+			case 0:
+				a.op = UA_TEST;
+				a.form |= UA_IMM;
+				break;
+			case 2:
+				a.op = UA_NOT;
+				break;
+			case 3:
+				a.op = UA_NEG;
+				break;
+			default:
+				return false;
+			}
+			if (opc1 == 0xf6)
+				a.size = 1;
+			break;
+		case 0xfe:
+		case 0xff:
+			if (X86_MODRM_REG(modrm) > 1)
+				return false;
+			a.op = X86_MODRM_REG(modrm) ? UA_DEC : UA_INC;
+			if (opc1 == 0xfe)
+				a.size = 1;
+			break;
+		case 0x68:
+		case 0x6a:
+			a.op = UA_PUSH;
+			stack = true;
+			break;
+		case 0x58 ... 0x5f:
+			a.op = UA_POP;
+			reg = opreg;
+			stack = true;
+			break;
+		case 0xc9:
+			a.op = UA_LEAVE;
+			stack = true;
+			break;
+		case 0xc2:
+		case 0xc3:
+			a.op = UA_RET;
+			stack = true;
+			break;
+		default:
+			return false;
+		}
+	} else {
+		return false;
+	}
+
+	if (stack) {
+		/* 8-byte slots only: no 32-bit tasks, no 16-bit forms */
+		if (!x86_64 || uprobe_has_prefix(insn, 0x66) || a.seg)
+			return false;
+		has_rm = false;
+		a.size = 8;
+	}
+	if (has_rm && !ua_decode_rm(insn, &a, a.ssize && a.ssize < a.size ?
+				    a.ssize : a.size, x86_64))
+		return false;
+	/* segment bases only matter to memory operands */
+	if (!(a.form & UA_MEM))
+		a.seg = 0;
+	a.reg = ua_reg_id(insn, reg, a.size);
+
+	if (insn->immediate2.nbytes)		/* movabs $imm64: two halves */
+		a.imm = (u32)insn->immediate1.value |
+			(u64)insn->immediate2.value << 32;
+	else if (a.op == UA_RET)
+		a.imm = (u16)insn->immediate.value;
+	else
+		a.imm = (long)insn->immediate.value;	/* sign-extended */
+	a.imm = ua_zext(a.imm, a.size);
+
+	if ((a.rm != UA_NOREG && (a.rm & 0xf) >= ARRAY_SIZE(uprobe_gpr_offset)) ||
+	    (a.index != UA_NOREG && a.index >= ARRAY_SIZE(uprobe_gpr_offset)) ||
+	    (a.reg & 0xf) >= ARRAY_SIZE(uprobe_gpr_offset))
+		return false;
+
+	aup->alu = a;
+	aup->ops = &alu_xol_ops;
+	return true;
+}
+
+/*
  * Analyze the instruction in @aup->insn for a 64-bit (@x86_64) or 32-bit
  * task and choose how to execute it.  Split from arch_uprobe_analyze_insn()
  * so the KUnit test can call it without an mm.
@@ -884,7 +1649,8 @@ static int uprobe_analyze(struct arch_uprobe *aup, bool x86_64)
 	if (uprobe_refusal(&insn, x86_64))
 		return -EOPNOTSUPP;
 
-	memset(&aup->branch, 0, sizeof(aup->branch));
+	/* alu is the largest member of the union */
+	memset(&aup->alu, 0, sizeof(aup->alu));
 	if (!insn_is_avx(&insn)) {
 		if (uprobe_setup_branch(aup, &insn) ||
 		    uprobe_setup_push(aup, &insn, x86_64))
@@ -910,8 +1676,19 @@ static int uprobe_analyze(struct arch_uprobe *aup, bool x86_64)
 		aup->defparam.fixups = 0;		/* jmp *r/m: absolute */
 	}
 
-	if (x86_64 && insn_rip_relative(&insn))
-		return uprobe_fix_riprel(aup, &insn);
+	/*
+	 * The fallback step of an emulated instruction needs the same
+	 * fix-ups and RIP-relative rewrite as any stepped one: set them
+	 * up first, then see whether it can be emulated at all.
+	 */
+	if (x86_64 && insn_rip_relative(&insn)) {
+		int err = uprobe_fix_riprel(aup, &insn);
+
+		if (err)
+			return err;
+	}
+	if (!insn_is_avx(&insn))
+		uprobe_setup_alu(aup, &insn, x86_64);
 	return 0;
 }
 

@@ -5,9 +5,11 @@
  * Included at the end of arch/x86/kernel/uprobes.c (when
  * CONFIG_UPROBES_KUNIT_TEST=y) so it can call the static helpers.  Most of
  * it needs no task and no mm: it decodes byte patterns with uprobe_analyze()
- * and runs the register-only emulators (jmp, jcc, loop, nop) on a pt_regs on
- * the stack.  The hooks that write user memory (call, and the post-step
- * fix-ups) run on a KUnit-managed user mapping of the test thread.
+ * and runs the register-only emulators (jmp, jcc, loop, nop, and the moves
+ * and arithmetic of alu_emulate()) on a pt_regs on the stack.  The hooks
+ * that touch user memory (call, the memory and stack forms of
+ * alu_emulate(), and the post-step fix-ups) run on a KUnit-managed user
+ * mapping of the test thread.
  */
 
 #include <kunit/test.h>
@@ -25,6 +27,8 @@ enum ut_class {
 	UT_BRANCH,	/* emulated relative branch */
 	UT_PUSH,	/* emulated push reg */
 	UT_NOP,		/* emulated no-op */
+	UT_ALU,		/* emulated move/arithmetic, stepped fallback FIX_IP */
+	UT_ALU_ABS,	/* emulated, stepped fallback leaves IP alone (ret) */
 };
 
 /* Expected RIP-relative scratch register */
@@ -84,9 +88,9 @@ static const struct ut_insn_case ut_insn_cases[] = {
 	I32("jecxz", UT_BRANCH, 0xe3, 0x05),
 	I32("inc %eax is not a REX", UT_STEP, 0x40),
 	/* stepped, special fix-ups */
-	I64("ret", UT_STEP_ABS, 0, 0xc3),
+	I64("ret", UT_ALU_ABS, 0, 0xc3),
 	I64("rep ret", UT_STEP_ABS, 0, 0xf3, 0xc3),
-	I64("ret $8", UT_STEP_ABS, 0, 0xc2, 0x08, 0x00),
+	I64("ret $8", UT_ALU_ABS, 0, 0xc2, 0x08, 0x00),
 	I64("jmp *%rax", UT_STEP_ABS, 0, 0xff, 0xe0),
 	I64("notrack jmp *%rax", UT_STEP_ABS, 0, 0x3e, 0xff, 0xe0),
 	I64("jmp *0x10(%rip)", UT_STEP_ABS, UT_SI, 0xff, 0x25, 0x10, 0, 0, 0),
@@ -100,9 +104,9 @@ static const struct ut_insn_case ut_insn_cases[] = {
 	I64("pushf", UT_STEP_PUSHF, 0, 0x9c),
 	I32("pushfl", UT_STEP_PUSHF, 0x9c),
 	/* stepped, plain */
-	I64("mov %rsp,%rbp", UT_STEP, 0, 0x48, 0x89, 0xe5),
-	I64("sub $0x10,%rsp", UT_STEP, 0, 0x48, 0x83, 0xec, 0x10),
-	I64("mov %fs:0x28,%rax", UT_STEP, 0,
+	I64("mov %rsp,%rbp", UT_ALU, 0, 0x48, 0x89, 0xe5),
+	I64("sub $0x10,%rsp", UT_ALU, 0, 0x48, 0x83, 0xec, 0x10),
+	I64("mov %fs:0x28,%rax", UT_ALU, 0,
 	    0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0, 0, 0),
 	I64("lock cmpxchg %ecx,(%rdx)", UT_STEP, 0, 0xf0, 0x0f, 0xb1, 0x0a),
 	I64("lock addl $1,(%rdi)", UT_STEP, 0, 0xf0, 0x83, 0x07, 0x01),
@@ -117,7 +121,7 @@ static const struct ut_insn_case ut_insn_cases[] = {
 	I64("rdtsc", UT_STEP, 0, 0x0f, 0x31),
 	I64("xabort $1", UT_STEP, 0, 0xc6, 0xf8, 0x01),
 	I64("xend", UT_STEP, 0, 0x0f, 0x01, 0xd5),
-	I64("leave", UT_STEP, 0, 0xc9),
+	I64("leave", UT_ALU, 0, 0xc9),
 	I64("mov %ds,%eax", UT_STEP, 0, 0x8c, 0xd8),
 	I64("mov %eax,%es", UT_STEP, 0, 0x8e, 0xc0),
 	I64("fldz", UT_STEP, 0, 0xd9, 0xee),
@@ -130,20 +134,20 @@ static const struct ut_insn_case ut_insn_cases[] = {
 	I32("bound", UT_STEP, 0x62, 0x03),
 	I32("daa", UT_STEP, 0x27),
 	/* RIP-relative rewrites */
-	I64("mov 0x10(%rip),%rax", UT_STEP, UT_SI, 0x48, 0x8b, 0x05, 0x10, 0, 0, 0),
-	I64("mov 0x10(%rip),%rsi", UT_STEP, UT_DI, 0x48, 0x8b, 0x35, 0x10, 0, 0, 0),
-	I64("lea 0x10(%rip),%rdi", UT_STEP, UT_SI, 0x48, 0x8d, 0x3d, 0x10, 0, 0, 0),
-	I64("lea 0x10(%rip),%r14", UT_STEP, UT_DI, 0x4c, 0x8d, 0x35, 0x10, 0, 0, 0),
-	I64("cmpl $1,0x10(%rip) (imm after disp)", UT_STEP, UT_SI,
+	I64("mov 0x10(%rip),%rax", UT_ALU, UT_SI, 0x48, 0x8b, 0x05, 0x10, 0, 0, 0),
+	I64("mov 0x10(%rip),%rsi", UT_ALU, UT_DI, 0x48, 0x8b, 0x35, 0x10, 0, 0, 0),
+	I64("lea 0x10(%rip),%rdi", UT_ALU, UT_SI, 0x48, 0x8d, 0x3d, 0x10, 0, 0, 0),
+	I64("lea 0x10(%rip),%r14", UT_ALU, UT_DI, 0x4c, 0x8d, 0x35, 0x10, 0, 0, 0),
+	I64("cmpl $1,0x10(%rip) (imm after disp)", UT_ALU, UT_SI,
 	    0x83, 0x3d, 0x10, 0, 0, 0, 0x01),
-	I64("movl $5,0x10(%rip)", UT_STEP, UT_SI,
+	I64("movl $5,0x10(%rip)", UT_ALU, UT_SI,
 	    0xc7, 0x05, 0x10, 0, 0, 0, 5, 0, 0, 0),
 	I64("lock incl 0x10(%rip)", UT_STEP, UT_SI, 0xf0, 0xff, 0x05, 0x10, 0, 0, 0),
 	I64("cmpxchg16b 0x10(%rip)", UT_STEP, UT_SI,
 	    0x48, 0x0f, 0xc7, 0x0d, 0x10, 0, 0, 0),
 	I64("mul 0x10(%rip)", UT_STEP, UT_SI, 0x48, 0xf7, 0x25, 0x10, 0, 0, 0),
 	I64("eip-relative (addr32)", UT_STEP, UT_SI, 0x67, 0x8b, 0x05, 0x10, 0, 0, 0),
-	I64("rex.b ignored on rip (not first byte)", UT_STEP, UT_SI,
+	I64("rex.b ignored on rip (not first byte)", UT_ALU, UT_SI,
 	    0x2e, 0x49, 0x8b, 0x05, 0x10, 0, 0, 0),
 	I64("rex.b on rip in first byte", UT_REFUSED, 0, 0x49, 0x8b, 0x05, 0x10, 0, 0, 0),
 	I64("pushq 0x10(%rip)", UT_STEP, UT_DI, 0xff, 0x35, 0x10, 0, 0, 0),
@@ -157,6 +161,79 @@ static const struct ut_insn_case ut_insn_cases[] = {
 	    0xc4, 0xe2, 0x4a, 0xf7, 0x3d, 0x10, 0, 0, 0),
 	I64("vmovdqu32 0x10(%rip),%zmm0 (evex)", UT_STEP, UT_SI,
 	    0x62, 0xf1, 0x7e, 0x48, 0x6f, 0x05, 0x10, 0, 0, 0),
+	/* emulated moves and arithmetic */
+	I64("mov %rdi,%rbx", UT_ALU, 0, 0x48, 0x89, 0xfb),
+	I64("mov %edi,%r12d", UT_ALU, 0, 0x41, 0x89, 0xfc),
+	I64("mov 0x8(%rsp),%rax", UT_ALU, 0, 0x48, 0x8b, 0x44, 0x24, 0x08),
+	I64("mov %rax,-0x8(%rbp)", UT_ALU, 0, 0x48, 0x89, 0x45, 0xf8),
+	I64("mov %al,(%rdi,%rcx,1)", UT_ALU, 0, 0x88, 0x04, 0x0f),
+	I64("movw $1,(%rax)", UT_ALU, 0, 0x66, 0xc7, 0x00, 0x01, 0x00),
+	I64("movb $1,0x10(%rip)", UT_ALU, UT_SI, 0xc6, 0x05, 0x10, 0, 0, 0, 0x01),
+	I64("mov $1,%eax", UT_ALU, 0, 0xb8, 0x01, 0, 0, 0),
+	I64("mov $1,%ah", UT_ALU, 0, 0xb4, 0x01),
+	I64("movabs $imm64,%r8", UT_ALU, 0, 0x49, 0xb8, 1, 2, 3, 4, 5, 6, 7, 8),
+	I64("mov %gs:0x10,%rax", UT_ALU, 0, 0x65, 0x48, 0x8b, 0x04, 0x25, 0x10, 0, 0, 0),
+	I64("mov %ds:(%rax),%eax (ignored)", UT_ALU, 0, 0x3e, 0x8b, 0x00),
+	I64("movzbl %al,%eax", UT_ALU, 0, 0x0f, 0xb6, 0xc0),
+	I64("movzwl (%rdi),%eax", UT_ALU, 0, 0x0f, 0xb7, 0x07),
+	I64("movsbq %al,%rax", UT_ALU, 0, 0x48, 0x0f, 0xbe, 0xc0),
+	I64("movslq %edi,%rdi", UT_ALU, 0, 0x48, 0x63, 0xff),
+	I64("movsxd without rex.w", UT_STEP, 0, 0x63, 0xff),
+	I64("lea 0x8(%rdi,%rsi,4),%rax", UT_ALU, 0, 0x48, 0x8d, 0x44, 0xb7, 0x08),
+	I64("add $0x8,%rsp", UT_ALU, 0, 0x48, 0x83, 0xc4, 0x08),
+	I64("add (%rdi),%eax", UT_ALU, 0, 0x03, 0x07),
+	I64("add %eax,(%rdi)", UT_ALU, 0, 0x01, 0x07),
+	I64("add $0x10,%al", UT_ALU, 0, 0x04, 0x10),
+	I64("and $-16,%rsp", UT_ALU, 0, 0x48, 0x83, 0xe4, 0xf0),
+	I64("or $0x1,%ecx", UT_ALU, 0, 0x81, 0xc9, 0x01, 0, 0, 0),
+	I64("xor %eax,%eax", UT_ALU, 0, 0x31, 0xc0),
+	I64("cmp $0x1,%edi", UT_ALU, 0, 0x83, 0xff, 0x01),
+	I64("cmpb $0,(%rdi)", UT_ALU, 0, 0x80, 0x3f, 0x00),
+	I64("test %rdi,%rdi", UT_ALU, 0, 0x48, 0x85, 0xff),
+	I64("test $0x1,%al", UT_ALU, 0, 0xa8, 0x01),
+	I64("testb $1,(%rdi)", UT_ALU, 0, 0xf6, 0x07, 0x01),
+	I64("test f7 /1 (alias)", UT_STEP, 0, 0xf7, 0xc8, 1, 0, 0, 0),
+	I64("inc %eax", UT_ALU, 0, 0xff, 0xc0),
+	I64("decq (%rdi)", UT_ALU, 0, 0x48, 0xff, 0x0f),
+	I64("neg %rax", UT_ALU, 0, 0x48, 0xf7, 0xd8),
+	I64("not %r8", UT_ALU, 0, 0x49, 0xf7, 0xd0),
+	I64("mul %rax (not emulated)", UT_STEP, 0, 0x48, 0xf7, 0xe0),
+	I64("xchg %rax,%rbx", UT_ALU, 0, 0x48, 0x87, 0xd8),
+	I64("xchg %al,%ah", UT_ALU, 0, 0x86, 0xc4),
+	I64("xchg %eax,(%rdi) (locked)", UT_STEP, 0, 0x87, 0x07),
+	I64("sete %al", UT_ALU, 0, 0x0f, 0x94, 0xc0),
+	I64("setne (%rdi)", UT_ALU, 0, 0x0f, 0x95, 0x07),
+	I64("cmovne %rcx,%rax", UT_ALU, 0, 0x48, 0x0f, 0x45, 0xc1),
+	I64("cmovl 0x10(%rip),%eax", UT_ALU, UT_SI, 0x0f, 0x4c, 0x05, 0x10, 0, 0, 0),
+	I64("push $0x10", UT_ALU, 0, 0x6a, 0x10),
+	I64("push $0x12345678", UT_ALU, 0, 0x68, 0x78, 0x56, 0x34, 0x12),
+	I64("pop %rbp", UT_ALU, 0, 0x5d),
+	I64("pop %r15", UT_ALU, 0, 0x41, 0x5f),
+	I32("mov %esp,%ebp (32-bit)", UT_ALU, 0x89, 0xe5),
+	I32("sub $0x10,%esp (32-bit)", UT_ALU, 0x83, 0xec, 0x10),
+	I32("xor %eax,%eax (32-bit)", UT_ALU, 0x31, 0xc0),
+	I32("mov $1,%ax (32-bit)", UT_ALU, 0x66, 0xb8, 0x01, 0x00),
+	I32("lea 0x4(%esp),%ecx (32-bit)", UT_ALU, 0x8d, 0x4c, 0x24, 0x04),
+	/* declined: stepped instead */
+	I64("adc %eax,%ebx", UT_STEP, 0, 0x11, 0xc3),
+	I64("sbb $0,%rax", UT_STEP, 0, 0x48, 0x83, 0xd8, 0x00),
+	I64("lock add %eax,(%rdi)", UT_STEP, 0, 0xf0, 0x01, 0x07),
+	I64("rep add (declined)", UT_STEP, 0, 0xf3, 0x01, 0xc0),
+	I64("addr32 mov (%eax),%eax", UT_STEP, 0, 0x67, 0x8b, 0x00),
+	I64("addr32 lea", UT_STEP, 0, 0x67, 0x8d, 0x04, 0x07),
+	I64("fs gs mov (two overrides)", UT_STEP, 0, 0x64, 0x65, 0x8b, 0x00),
+	I64("pushw $1 (16-bit)", UT_STEP, 0, 0x66, 0x6a, 0x01),
+	I64("popw %bx (16-bit)", UT_STEP, 0, 0x66, 0x5b),
+	I64("leavew (16-bit)", UT_STEP, 0, 0x66, 0xc9),
+	I64("retw (16-bit)", UT_STEP_ABS, 0, 0x66, 0xc3),
+	I64("bnd ret", UT_STEP_ABS, 0, 0xf2, 0xc3),
+	I64("movabs 0x10,%eax (moffs)", UT_STEP, 0, 0xa1, 0x10, 0, 0, 0, 0, 0, 0, 0),
+	I64("vmovd %eax,%xmm0 (vex)", UT_STEP, 0, 0xc5, 0xf9, 0x6e, 0xc0),
+	I32("mov (%eax),%eax (32-bit memory)", UT_STEP, 0x8b, 0x00),
+	I32("mov %fs:0x0,%eax (32-bit)", UT_STEP, 0x64, 0xa1, 0, 0, 0, 0),
+	I32("pop %ebp (32-bit)", UT_STEP, 0x5d),
+	I32("push $1 (32-bit)", UT_STEP, 0x6a, 0x01),
+	I32("leave (32-bit)", UT_STEP, 0xc9),
 	/* refused */
 	I64("int3", UT_REFUSED, 0, 0xcc),
 	I64("int $0x80", UT_REFUSED, 0, 0xcd, 0x80),
@@ -218,7 +295,7 @@ static const struct ut_insn_case ut_insn_cases[] = {
 
 static const char * const ut_class_name[] = {
 	"refused", "invalid", "step", "step-abs", "step-call", "step-pushf",
-	"branch", "push", "nop",
+	"branch", "push", "nop", "alu", "alu-abs",
 };
 
 static const char * const ut_rip_name[] = { "none", "rsi", "rdi", "rbp" };
@@ -247,6 +324,8 @@ static void ut_classify(const struct arch_uprobe *aup, int ret, u8 *class, u8 *r
 	}
 	if (aup->ops == &nop_xol_ops)
 		*class = UT_NOP;
+	else if (aup->ops == &alu_xol_ops)
+		*class = fixups & UPROBE_FIX_IP ? UT_ALU : UT_ALU_ABS;
 	else if (fixups & UPROBE_FIX_CALL)
 		*class = UT_STEP_CALL;
 	else if (fixups & UPROBE_FIX_PUSHF)
@@ -347,7 +426,8 @@ static void uprobe_test_generated_insns(struct kunit *test)
 			ut_check(test, name, b, mode, UT_PUSH, 0);
 			b[0] = 0x58 | reg;
 			snprintf(name, sizeof(name), "pop reg %u", reg);
-			ut_check(test, name, b, mode, UT_STEP, 0);
+			/* stack operations are emulated for 64-bit tasks only */
+			ut_check(test, name, b, mode, mode ? UT_ALU : UT_STEP, 0);
 		}
 	}
 
@@ -356,6 +436,8 @@ static void uprobe_test_generated_insns(struct kunit *test)
 			for (rex = 0x48; rex <= 0x4c; rex += 4) {
 				struct arch_uprobe aup = {};
 				u8 want = ut_expected_scratch(BIT(reg));
+				/* xchg with memory is locked: stepped */
+				u8 class = alu_ops[i] == 0x87 ? UT_STEP : UT_ALU;
 
 				memset(b, 0, sizeof(b));
 				b[0] = rex;
@@ -364,7 +446,7 @@ static void uprobe_test_generated_insns(struct kunit *test)
 				b[3] = 0x44;
 				snprintf(name, sizeof(name), "op %02x reg %u rex %02x rip",
 					 alu_ops[i], reg, rex);
-				ut_check(test, name, b, true, UT_STEP, want);
+				ut_check(test, name, b, true, class, want);
 
 				memcpy(aup.insn, b, sizeof(b));
 				KUNIT_ASSERT_EQ(test, uprobe_analyze(&aup, true), 0);
@@ -379,7 +461,8 @@ static void uprobe_test_generated_insns(struct kunit *test)
 			b32[0] = alu_ops[i];
 			b32[1] = (reg << 3) | 5;
 			snprintf(name, sizeof(name), "op %02x reg %u disp32", alu_ops[i], reg);
-			ut_check(test, name, b32, false, UT_STEP, 0);
+			/* no memory operands for 32-bit tasks; lea has none */
+			ut_check(test, name, b32, false, alu_ops[i] == 0x8d ? UT_ALU : UT_STEP, 0);
 			for (v = 0; v < 8; v++) {
 				u8 want = ut_expected_scratch(BIT(reg) | BIT(v));
 
@@ -405,7 +488,7 @@ static void uprobe_test_generated_insns(struct kunit *test)
 		b[1] = 0x8b;
 		b[2] = i;
 		snprintf(name, sizeof(name), "mov modrm %02x", i);
-		ut_check(test, name, b, true, UT_STEP, 0);
+		ut_check(test, name, b, true, UT_ALU, 0);
 	}
 }
 
@@ -526,6 +609,175 @@ static void uprobe_test_emulation(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, regs.cx, c->exp_cx, "%s: cx", c->name);
 	KUNIT_EXPECT_EQ_MSG(test, regs.flags, c->flags | X86_EFLAGS_FIXED,
 			    "%s: flags changed", c->name);
+}
+
+/*
+ * alu_emulate() on register operands, against results and flags worked
+ * out by hand from the SDM.  Every case starts at UT_ALU_IP with IF set
+ * and whatever stale arithmetic flags it lists; @undef masks the flags the
+ * SDM leaves undefined (AF of the logical operations).
+ */
+#define UT_ALU_IP	0x401000UL
+#define UT_FL		(X86_EFLAGS_FIXED | X86_EFLAGS_IF)
+
+struct ut_gprs {
+	unsigned long	ax, cx, dx, bx, sp, bp, si, di, r8, flags;
+};
+
+struct ut_alu_case {
+	const char	*name;
+	u8		bytes[MAX_UINSN_BYTES];
+	bool		x86_64;
+	struct ut_gprs	in, out;
+	unsigned long	undef;
+};
+
+static const struct ut_alu_case ut_alu_cases[] = {
+	{ "sub $0x18,%rsp", { 0x48, 0x83, 0xec, 0x18 }, true,
+	  { .sp = 0x7ffe1000, .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_ZF },
+	  /* 0x...1000 - 0x18 = 0x...0fe8: borrow into bit 4, e8 has 4 ones */
+	  { .sp = 0x7ffe0fe8, .flags = UT_FL | X86_EFLAGS_PF | X86_EFLAGS_AF } },
+	{ "xor %eax,%eax", { 0x31, 0xc0 }, true,
+	  { .ax = 0xffffffff12345678, .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_OF |
+						X86_EFLAGS_SF },
+	  { .ax = 0, .flags = UT_FL | X86_EFLAGS_ZF | X86_EFLAGS_PF }, X86_EFLAGS_AF },
+	{ "add %al,%ah", { 0x00, 0xc4 }, true,
+	  /* 0xc0 + 0x80 = 0x140: carry, and -64 + -128 overflows */
+	  { .ax = 0xdeadc080, .flags = UT_FL },
+	  { .ax = 0xdead4080, .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_OF } },
+	{ "cmp $-1,%ecx", { 0x83, 0xf9, 0xff }, true,
+	  /* 5 - 0xffffffff: borrow, 6 (two ones), nibble borrow; no write */
+	  { .cx = 0xaaaa000000000005, .flags = UT_FL },
+	  { .cx = 0xaaaa000000000005,
+	    .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF } },
+	{ "test %rdi,%rdi", { 0x48, 0x85, 0xff }, true,
+	  { .di = 0x8000000000000000, .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_ZF },
+	  { .di = 0x8000000000000000, .flags = UT_FL | X86_EFLAGS_SF | X86_EFLAGS_PF },
+	  X86_EFLAGS_AF },
+	{ "neg %rax", { 0x48, 0xf7, 0xd8 }, true,
+	  { .ax = 1, .flags = UT_FL },
+	  { .ax = ~0UL, .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_SF | X86_EFLAGS_PF |
+				 X86_EFLAGS_AF } },
+	{ "inc %edx keeps CF", { 0xff, 0xc2 }, true,
+	  { .dx = 0x123456787fffffff, .flags = UT_FL | X86_EFLAGS_CF },
+	  { .dx = 0x80000000, .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_OF | X86_EFLAGS_SF |
+				       X86_EFLAGS_PF | X86_EFLAGS_AF } },
+	{ "mov $-1,%eax zero-extends", { 0xb8, 0xff, 0xff, 0xff, 0xff }, true,
+	  { .ax = 0x1122334455667788, .flags = UT_FL | X86_EFLAGS_ZF },
+	  { .ax = 0xffffffff, .flags = UT_FL | X86_EFLAGS_ZF } },
+	{ "mov $0x5a,%bh", { 0xb7, 0x5a }, true,
+	  { .bx = 0xffff, .flags = UT_FL }, { .bx = 0x5aff, .flags = UT_FL } },
+	{ "movabs $imm64,%r8", { 0x49, 0xb8, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11 },
+	  true, { .flags = UT_FL }, { .r8 = 0x1122334455667788, .flags = UT_FL } },
+	{ "movsbl %cl,%eax", { 0x0f, 0xbe, 0xc1 }, true,
+	  { .ax = ~0UL, .cx = 0x80, .flags = UT_FL },
+	  { .ax = 0xffffff80, .cx = 0x80, .flags = UT_FL } },
+	{ "movsbq %cl,%rax", { 0x48, 0x0f, 0xbe, 0xc1 }, true,
+	  { .cx = 0x7f80, .flags = UT_FL },
+	  { .ax = 0xffffffffffffff80, .cx = 0x7f80, .flags = UT_FL } },
+	{ "movzbl %ah,%eax", { 0x0f, 0xb6, 0xc4 }, true,
+	  { .ax = 0xffffffffffff1234, .flags = UT_FL }, { .ax = 0x12, .flags = UT_FL } },
+	{ "movslq %ecx,%rax", { 0x48, 0x63, 0xc1 }, true,
+	  { .cx = 0x80000000, .flags = UT_FL },
+	  { .ax = 0xffffffff80000000, .cx = 0x80000000, .flags = UT_FL } },
+	{ "lea 0x8(%rdi,%rsi,4),%rax", { 0x48, 0x8d, 0x44, 0xb7, 0x08 }, true,
+	  { .ax = 5, .si = 0x10, .di = 0x1000, .flags = UT_FL },
+	  { .ax = 0x1048, .si = 0x10, .di = 0x1000, .flags = UT_FL } },
+	{ "cmovne %rcx,%rax taken", { 0x48, 0x0f, 0x45, 0xc1 }, true,
+	  { .ax = 1, .cx = 0x1122334455667788, .flags = UT_FL },
+	  { .ax = 0x1122334455667788, .cx = 0x1122334455667788, .flags = UT_FL } },
+	{ "cmovne %ecx,%eax not taken zero-extends", { 0x0f, 0x45, 0xc1 }, true,
+	  { .ax = 0xffffffff00000001, .cx = 2, .flags = UT_FL | X86_EFLAGS_ZF },
+	  { .ax = 1, .cx = 2, .flags = UT_FL | X86_EFLAGS_ZF } },
+	{ "sete %al", { 0x0f, 0x94, 0xc0 }, true,
+	  { .ax = 0x1234, .flags = UT_FL | X86_EFLAGS_ZF },
+	  { .ax = 0x1201, .flags = UT_FL | X86_EFLAGS_ZF } },
+	{ "setl %ah (SF != OF)", { 0x0f, 0x9c, 0xc4 }, true,
+	  { .ax = 0x1234, .flags = UT_FL | X86_EFLAGS_OF },
+	  { .ax = 0x0134, .flags = UT_FL | X86_EFLAGS_OF } },
+	{ "xchg %rax,%rbx", { 0x48, 0x87, 0xd8 }, true,
+	  { .ax = 1, .bx = 2, .flags = UT_FL }, { .ax = 2, .bx = 1, .flags = UT_FL } },
+	{ "xchg %ecx,%edx zero-extends", { 0x87, 0xca }, true,
+	  { .cx = 0x100000001, .dx = 0x200000002, .flags = UT_FL },
+	  { .cx = 2, .dx = 1, .flags = UT_FL } },
+	{ "mov %rsp,%rbp", { 0x48, 0x89, 0xe5 }, true,
+	  { .sp = 0x7ffe1000, .bp = 1, .flags = UT_FL },
+	  { .sp = 0x7ffe1000, .bp = 0x7ffe1000, .flags = UT_FL } },
+	{ "and $-16,%rsp", { 0x48, 0x83, 0xe4, 0xf0 }, true,
+	  { .sp = 0x7ffe100f, .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_OF },
+	  { .sp = 0x7ffe1000, .flags = UT_FL | X86_EFLAGS_PF }, X86_EFLAGS_AF },
+	{ "add $1,%cx (16-bit)", { 0x66, 0x83, 0xc1, 0x01 }, true,
+	  { .cx = 0x1234ffff, .flags = UT_FL },
+	  { .cx = 0x12340000, .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_ZF | X86_EFLAGS_PF |
+				      X86_EFLAGS_AF } },
+	{ "not %r8 (no flags)", { 0x49, 0xf7, 0xd0 }, true,
+	  { .r8 = 0xff, .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_ZF },
+	  { .r8 = 0xffffffffffffff00, .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_ZF } },
+	{ "sub $0x10,%esp (32-bit)", { 0x83, 0xec, 0x10 }, false,
+	  { .sp = 0xffffd000, .flags = UT_FL },
+	  { .sp = 0xffffcff0, .flags = UT_FL | X86_EFLAGS_SF | X86_EFLAGS_PF } },
+	{ "dec %esi keeps CF (32-bit)", { 0xff, 0xce }, false,
+	  { .si = 0, .flags = UT_FL | X86_EFLAGS_CF },
+	  { .si = 0xffffffff, .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_SF | X86_EFLAGS_PF |
+				      X86_EFLAGS_AF } },
+	{ "or %bl,%dh (32-bit)", { 0x08, 0xde }, false,
+	  { .bx = 0x80, .dx = 0x0100, .flags = UT_FL | X86_EFLAGS_ZF },
+	  /* 0x01 | 0x80 = 0x81: sign bit, two ones */
+	  { .bx = 0x80, .dx = 0x8100, .flags = UT_FL | X86_EFLAGS_SF | X86_EFLAGS_PF },
+	  X86_EFLAGS_AF },
+};
+
+static void ut_alu_get_desc(const struct ut_alu_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(ut_alu, ut_alu_cases, ut_alu_get_desc);
+
+static void ut_gprs_to_regs(const struct ut_gprs *g, struct pt_regs *regs)
+{
+	regs->ax = g->ax;
+	regs->cx = g->cx;
+	regs->dx = g->dx;
+	regs->bx = g->bx;
+	regs->sp = g->sp;
+	regs->bp = g->bp;
+	regs->si = g->si;
+	regs->di = g->di;
+	regs->r8 = g->r8;
+	regs->flags = g->flags;
+}
+
+static void uprobe_test_alu_emulation(struct kunit *test)
+{
+	const struct ut_alu_case *c = test->param_value;
+	const struct ut_gprs *o = &c->out;
+	struct arch_uprobe aup = {};
+	struct pt_regs regs = {};
+	struct insn insn;
+
+	memcpy(aup.insn, c->bytes, MAX_UINSN_BYTES);
+	KUNIT_ASSERT_EQ_MSG(test, uprobe_analyze(&aup, c->x86_64), 0, "%s", c->name);
+	KUNIT_ASSERT_PTR_EQ_MSG(test, aup.ops, &alu_xol_ops, "%s: not emulated", c->name);
+	KUNIT_ASSERT_EQ(test, insn_decode(&insn, c->bytes, MAX_UINSN_BYTES,
+					  c->x86_64 ? INSN_MODE_64 : INSN_MODE_32), 0);
+
+	ut_gprs_to_regs(&c->in, &regs);
+	regs.cs = c->x86_64 ? __USER_CS : __USER32_CS;
+	regs.ip = UT_ALU_IP;
+	KUNIT_ASSERT_TRUE_MSG(test, alu_emulate(&aup, &regs), "%s: declined", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, regs.ip, UT_ALU_IP + insn.length, "%s: ip", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, regs.ax, o->ax, "%s: ax", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, regs.cx, o->cx, "%s: cx", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, regs.dx, o->dx, "%s: dx", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, regs.bx, o->bx, "%s: bx", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, regs.sp, o->sp, "%s: sp", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, regs.bp, o->bp, "%s: bp", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, regs.si, o->si, "%s: si", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, regs.di, o->di, "%s: di", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, regs.r8, o->r8, "%s: r8", c->name);
+	KUNIT_EXPECT_EQ_MSG(test, regs.flags & ~c->undef, o->flags & ~c->undef,
+			    "%s: flags %lx, want %lx", c->name, regs.flags, o->flags);
 }
 
 static void uprobe_test_is_alive(struct kunit *test)
@@ -751,11 +1003,99 @@ static void uprobe_test_post_xol_restart(struct kunit *test)
 	}
 }
 
+/*
+ * The memory and stack forms on a user page of the KUnit thread: their
+ * results, and on a fault (a read-only page, a non-canonical return
+ * address) a decline that leaves registers and memory as they were, so
+ * that the stepped fallback raises the CPU's own signal.  The operand is
+ * at %rdi, or the stack is at %rsp, both UT_SLOT in the page; @at is where
+ * the word to check is, relative to UT_SLOT.
+ */
+struct ut_alu_mem_case {
+	const char	*name;
+	u8		bytes[MAX_UINSN_BYTES];
+	bool		ok;		/* emulated, not declined */
+	bool		writes;		/* declined on a read-only page */
+	long		at;
+	unsigned long	mem, exp_mem, ax, exp_ax;
+	long		sp_delta;
+	unsigned long	exp_ip;		/* 0: the next instruction */
+};
+
+static void uprobe_test_alu_memory(struct kunit *test)
+{
+	static const struct ut_alu_mem_case cases[] = {
+		{ "add %eax,(%rdi)", { 0x01, 0x07 }, true, true, 0,
+		  0xaaaaaaaa00000001, 0xaaaaaaaa00000003, 2, 2 },
+		{ "mov (%rdi),%eax", { 0x8b, 0x07 }, true, false, 0,
+		  0x1122334455667788, 0x1122334455667788, ~0UL, 0x55667788 },
+		{ "movb $7,(%rdi)", { 0xc6, 0x07, 0x07 }, true, true, 0,
+		  0x1122334455667788, 0x1122334455667707 },
+		{ "cmpq $0,(%rdi) (no write)", { 0x48, 0x83, 0x3f, 0x00 }, true, false, 0,
+		  5, 5 },
+		{ "pop %rax", { 0x58 }, true, false, 0, 0x1234, 0x1234, 0, 0x1234, 8 },
+		{ "push $-2", { 0x6a, 0xfe }, true, true, -8, 0, -2UL, 0, 0, -8 },
+		{ "ret", { 0xc3 }, true, false, 0, 0x402000, 0x402000, 0, 0, 8, 0x402000 },
+		{ "ret $0x10", { 0xc2, 0x10, 0x00 }, true, false, 0, 0x402000, 0x402000,
+		  0, 0, 0x18, 0x402000 },
+		{ "ret to non-canonical", { 0xc3 }, false, false, 0,
+		  0x8000000000000000, 0x8000000000000000 },
+	};
+	unsigned long rw = ut_user_page(test, PROT_READ | PROT_WRITE);
+	unsigned long ro = ut_user_page(test, PROT_READ);
+	unsigned int i, pass;
+
+	KUNIT_ASSERT_NE_MSG(test, rw, 0UL, "no user page");
+	KUNIT_ASSERT_NE_MSG(test, ro, 0UL, "no user page");
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct ut_alu_mem_case *c = &cases[i];
+		struct arch_uprobe aup = {};
+
+		memcpy(aup.insn, c->bytes, MAX_UINSN_BYTES);
+		KUNIT_ASSERT_EQ(test, uprobe_analyze(&aup, true), 0);
+		KUNIT_ASSERT_PTR_EQ_MSG(test, aup.ops, &alu_xol_ops, "%s", c->name);
+
+		for (pass = 0; pass < 2; pass++) {
+			unsigned long slot = (pass ? ro : rw) + PAGE_SIZE / 2;
+			struct pt_regs regs = {
+				.cs = __USER_CS, .flags = UT_FL, .ip = UT_ALU_IP,
+				.ax = c->ax, .di = slot, .sp = slot,
+			};
+			bool ok = pass ? false : c->ok;
+			unsigned long mem = pass ? 0 : c->mem;
+
+			/* the read-only page holds zeroes and faults on stores */
+			if (pass && !c->writes)
+				continue;
+			if (!pass)
+				KUNIT_ASSERT_EQ(test, put_user(c->mem, (unsigned long __user *)
+							       (slot + c->at)), 0);
+			KUNIT_EXPECT_EQ_MSG(test, alu_emulate(&aup, &regs), ok,
+					    "%s/%s", c->name, pass ? "ro" : "rw");
+			KUNIT_EXPECT_EQ_MSG(test, ut_peek(slot + c->at),
+					    ok ? c->exp_mem : mem, "%s/%s: memory",
+					    c->name, pass ? "ro" : "rw");
+			KUNIT_EXPECT_EQ_MSG(test, regs.ax, ok ? c->exp_ax : c->ax,
+					    "%s/%s: ax", c->name, pass ? "ro" : "rw");
+			KUNIT_EXPECT_EQ_MSG(test, regs.sp, slot + (ok ? c->sp_delta : 0),
+					    "%s/%s: sp", c->name, pass ? "ro" : "rw");
+			KUNIT_EXPECT_EQ_MSG(test, regs.ip, !ok ? UT_ALU_IP :
+					    c->exp_ip ?: UT_ALU_IP + aup.alu.ilen,
+					    "%s/%s: ip", c->name, pass ? "ro" : "rw");
+			if (!ok)
+				KUNIT_EXPECT_EQ_MSG(test, regs.flags, UT_FL, "%s/%s: flags",
+						    c->name, pass ? "ro" : "rw");
+		}
+	}
+}
+
 static struct kunit_case uprobe_x86_insn_cases[] = {
 	KUNIT_CASE_PARAM(uprobe_test_named_insns, ut_insn_gen_params),
 	KUNIT_CASE(uprobe_test_generated_insns),
 	KUNIT_CASE(uprobe_test_conditions),
 	KUNIT_CASE_PARAM(uprobe_test_emulation, ut_emu_gen_params),
+	KUNIT_CASE_PARAM(uprobe_test_alu_emulation, ut_alu_gen_params),
+	KUNIT_CASE(uprobe_test_alu_memory),
 	KUNIT_CASE(uprobe_test_is_alive),
 	KUNIT_CASE(uprobe_test_unknown_refused),
 	KUNIT_CASE(uprobe_test_call_in_slot),
