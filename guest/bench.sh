@@ -291,8 +291,9 @@ if ! gcc -O2 -o $b/bench_hit "$top/guest/progs/bench_hit.c" -lpthread ||
 	echo "@@ done"
 	exit 1
 fi
-# BENCH_STEPS= (through BOOT_ARGS=) runs only some of them.
-for step in ${BENCH_STEPS:-hit_costs real_programs scaling fifty thousand perf_record exec_probes}; do
+# BENCH_STEPS=a,b (through BOOT_ARGS=) runs only some of them.
+steps=${BENCH_STEPS:-hit_costs real_programs scaling fifty thousand perf_record exec_probes}
+for step in ${steps//,/ }; do
 	t0=$(now)
 	$step
 	echo "== $step took $((($(now) - t0) / 1000000)) s"
