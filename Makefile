@@ -11,6 +11,7 @@ run: kernel initramfs
 
 check: kernel initramfs selftests
 	scripts/check-series.sh > $(B)/host-results
+	scripts/coverage.sh >> $(B)/host-results
 	scripts/boot.sh $(B)/obj/vmlinux $(CURDIR)/guest/check.sh $(B)/check.log
 	scripts/report.sh $(B)/check.log $(B)/host-results
 
@@ -39,12 +40,29 @@ selftests: series
 series-check: base
 	scripts/check-series.sh
 
+# The whole suite on a debug kernel (KASAN, lockdep, kmemleak, ...): any
+# splat fails the run. Not run by CI (several times as long as make check).
+.PHONY: check-debug
+check-debug: series initramfs selftests
+	scripts/check-debug.sh
+
+# Every prefix of the series builds, with CONFIG_UPROBES=y and =n.
+.PHONY: check-prefixes
+check-prefixes: series
+	scripts/check-prefixes.sh
+
 # The generic core on arm64: cross-build, boot under qemu-system-aarch64
 # (TCG), run uprobes_test and the return probe tests there. ARM64_SRC=
 # picks another tree than build/src.
 .PHONY: check-arm64
 check-arm64: series
 	scripts/check-arm64.sh
+
+# The BPF selftests that attach uprobes (test_progs, clang-19), on stock
+# 6.12 and on ours, side by side. Not part of `make check`.
+.PHONY: check-bpf
+check-bpf: series initramfs
+	scripts/check-bpf.sh
 
 # Developer workflow: a working tree with one commit per patch, and back.
 worktree: base

@@ -38,4 +38,20 @@ done
 for s in "$top"/guest/suites/*.sh; do
 	[ -f "$s" ] && . "$s"
 done
+
+# make check-debug (CHECK_DEBUG=1 on the kernel command line): kmemleak.
+[ -n "${CHECK_DEBUG:-}" ] && . "$top/guest/debug.sh"
+
+# The kernel log of the whole run: no oops, BUG, WARNING, KASAN, UBSAN,
+# lockdep or RCU report, list corruption or hung task. Fault injection's
+# own stack dumps ("FAULT_INJECTION: forcing a failure") are not splats.
+splat='(^|\] )(BUG|WARNING|INFO|UBSAN|kernel BUG|Oops)[: ]|KASAN|general protection fault'
+splat="$splat|possible (recursive|circular) locking|inconsistent lock state|suspicious RCU"
+splat="$splat|list_(add|del) corruption|refcount_t: |unreferenced object|blocked for more than"
+if dmesg | grep -Eq "$splat"; then
+	dmesg | grep -E -A 12 "$splat" | head -n 200 | sed 's/^/    /'
+	result kernel/log-clean 1 "splat in the kernel log (above)"
+else
+	result kernel/log-clean 0
+fi
 echo "@@ done"

@@ -960,17 +960,26 @@ static int usdt_ctr_add_vma(struct vm_area_struct *vma, struct uprobe *probe,
 	return err;
 }
 
-/* -ENOENT: no mapping of the counter in @mm yet. */
+/*
+ * -ENOENT: no mapping of the counter in @mm yet.  An increment goes to the
+ * first mapping of the counter; a decrement to the first one it does not
+ * take below zero, because the program may have mapped the counter's page
+ * privately once more (below the first) since the increment.
+ */
 static int usdt_ctr_add(struct uprobe *probe, struct mm_struct *mm, short d)
 {
 	VMA_ITERATOR(vmi, mm, 0);
 	struct vm_area_struct *vma;
+	int err = -ENOENT;
 
 	for_each_vma(vmi, vma) {
-		if (vma_holds_usdt_ctr(vma, probe))
-			return usdt_ctr_add_vma(vma, probe, d);
+		if (!vma_holds_usdt_ctr(vma, probe))
+			continue;
+		err = usdt_ctr_add_vma(vma, probe, d);
+		if (err != -EINVAL || d > 0)
+			break;
 	}
-	return -ENOENT;
+	return err;
 }
 
 static int usdt_defer(struct uprobe *probe, struct mm_struct *mm)
@@ -2669,12 +2678,21 @@ static int xol_step_settle(struct uprobe_task *ut, struct pt_regs *regs,
 }
 
 /*
+ * current's signal handlers: only current itself replaces them (in exec),
+ * so the pointer is stable here without rcu_read_lock().
+ */
+static struct sighand_struct *current_sighand(void)
+{
+	return rcu_dereference_protected(current->sighand, 1);
+}
+
+/*
  * Signals were held back while the step was in flight (see
  * xol_hold_signals()): let get_signal() see whatever is queued now.
  */
 static void xol_release_signals(void)
 {
-	struct sighand_struct *sighand = current->sighand;
+	struct sighand_struct *sighand = current_sighand();
 
 	spin_lock_irq(&sighand->siglock);
 	recalc_sigpending();
@@ -2737,15 +2755,17 @@ void uprobe_notify_resume(struct pt_regs *regs)
 static void xol_hold_signals(struct uprobe_task *ut)
 {
 	struct task_struct *t = current;
+	struct sighand_struct *sighand;
 
 	if (ut->state == UTASK_SSTEP &&
 	    (__fatal_signal_pending(t) || arch_uprobe_xol_was_trapped(t))) {
 		ut->state = UTASK_SSTEP_TRAPPED;
 		set_thread_flag(TIF_UPROBE);
 	}
-	spin_lock_irq(&t->sighand->siglock);
+	sighand = current_sighand();
+	spin_lock_irq(&sighand->siglock);
 	clear_thread_flag(TIF_SIGPENDING);
-	spin_unlock_irq(&t->sighand->siglock);
+	spin_unlock_irq(&sighand->siglock);
 }
 
 /**

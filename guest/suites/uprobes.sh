@@ -51,5 +51,9 @@ uprobes_ksft_run() {	# uprobes_ksft_run BINARY
 
 uprobes_ksft_run uprobes_test
 uprobes_ksft_run uprobes_hard
-# uprobes_diff exists on x86-64 only (the Makefile builds it there).
-[ "$(uname -m)" = x86_64 ] && uprobes_ksft_run uprobes_diff
+# These exist on x86-64 only (the Makefile builds them there).
+if [ "$(uname -m)" = x86_64 ]; then
+	uprobes_ksft_run uprobes_diff
+	uprobes_ksft_run uprobes_badinput
+	uprobes_ksft_run uprobes_stress
+fi

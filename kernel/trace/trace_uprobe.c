@@ -488,9 +488,10 @@ static unsigned int trace_uprobe_users_in(struct trace_uprobe *tu,
 	struct trace_uprobe_filter *filter = trace_uprobe_get_filter(tu);
 
 	if (users & TP_FLAG_PROFILE) {
-		guard(read_lock)(&filter->rwlock);
+		read_lock(&filter->rwlock);
 		if (!filter_wants_mm_locked(filter, mm))
 			users &= ~TP_FLAG_PROFILE;
+		read_unlock(&filter->rwlock);
 	}
 	return users;
 }
@@ -1301,16 +1302,21 @@ static int trace_uprobe_unlink(struct trace_uprobe *tu)
 {
 	struct trace_probe *tp = &tu->tp;
 
-	/* Handlers must be done with @tu before it can be freed */
-	trace_uprobe_settle();
-	if (trace_probe_has_sibling(tp)) {
-		if (trace_uprobe_unplant_nosync(tu))
-			uprobe_unregister_sync();
-	} else if (trace_probe_is_enabled(tp) ||
-		   trace_event_dyn_busy(trace_probe_event_call(tp)) ||
-		   trace_probe_unregister_event_call(tp)) {
-		return -EBUSY;
+	/*
+	 * Handlers must be done with @tu before it can be freed. A sibling
+	 * is unplanted first, so that one wait covers it and any deferred
+	 * one; the last probe's event must be idle before it goes.
+	 */
+	if (trace_probe_has_sibling(tp) && trace_uprobe_unplant_nosync(tu)) {
+		trace_uprobe_unsynced = true;
+		trace_uprobe_sync_cookie = uprobe_unregister_sync_start();
 	}
+	trace_uprobe_settle();
+	if (!trace_probe_has_sibling(tp) &&
+	    (trace_probe_is_enabled(tp) ||
+	     trace_event_dyn_busy(trace_probe_event_call(tp)) ||
+	     trace_probe_unregister_event_call(tp)))
+		return -EBUSY;
 
 	dyn_event_remove(&tu->devent);
 	trace_probe_unlink(tp);

@@ -14,9 +14,14 @@
  * events shown by the file are compared with a model built from the
  * accepted lines, and the kernel log is scanned for splats.
  *
+ * It deletes every event of the file it writes to, and clears error_log,
+ * so it refuses to start while that file lists any event, unless -f says
+ * that deleting them is fine.
+ *
  * Built by the uprobes kselftest Makefile; run as root.
- * Usage: uprobes_fuzz [-n LINES] [-s SEED] [-c CHECK_EVERY] [-D] [-g] [-S] [-v]
+ * Usage: uprobes_fuzz [-n LINES] [-s SEED] [-c CHECK_EVERY] [-D] [-f] [-g] [-S] [-v]
  *	-D	write to dynamic_events instead of uprobe_events
+ *	-f	start even if the file lists events (they are deleted)
  *	-g	only print the lines (escaped), one a line; touch nothing
  *	-S	expect generated event names made of [A-Za-z0-9_] only
  * Exit status: 0 when no splat happened and the final state matched.
@@ -74,6 +79,7 @@ static bool chance(unsigned int percent)
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define PICK(arr)	((arr)[rnd(ARRAY_SIZE(arr))])
+#define ONE_OF(...)	PICK(((const char *const[]){ __VA_ARGS__ }))
 
 /* ------------------------------------------------ kernel's lib/ctype.c */
 
@@ -148,7 +154,10 @@ struct cat_set {
 };
 
 static struct cat_set gaps = { .title = "rejected without a new error_log entry" };
-static struct cat_set bad_accepts = { .title = "accepted, but can never be probed or is malformed" };
+static struct cat_set bad_accepts = {
+	.title = "accepted, but can never be probed or is malformed"
+};
+
 static struct cat_set log_oddities = { .title = "error_log entry present but wrong" };
 static struct cat_set model_diffs = { .title = "uprobe_events differs from the accepted lines" };
 static struct cat_set splats = { .title = "kernel log" };
@@ -307,6 +316,7 @@ static void put_sep(struct buf *b)
 static const char *const event_pool[] = {
 	"e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "ev_x", "_ev", "E9",
 };
+
 static const char *const group_pool[] = {
 	"fz", "fz1", "fz_2", "uprobes", "fz-3", "-fz",
 };
@@ -321,15 +331,12 @@ static void put_name(struct buf *b, bool group)
 		put_run(b, 'n', 64 + rnd(300));		/* overlong */
 		break;
 	case 2:
-		put(b, "%s", PICK(((const char *const[]){ "1ev", "e-v", "e+v",
-			"e$", "\xe9v\xe8nt", "e\x80", "e\xd7", "common_pid",
-			"ev@", "e[0]", "e,v" })));
+		put(b, "%s", ONE_OF("1ev", "e-v", "e+v", "e$", "\xe9v\xe8nt", "e\x80", "e\xd7",
+				    "common_pid", "ev@", "e[0]", "e,v"));
 		break;
 	case 3:
-		put(b, "%s", group ? PICK(((const char *const[]){ "ftrace",
-			"sched", "kprobes", "events", "header_page" })) :
-			PICK(((const char *const[]){ "print", "function",
-			"enable", "filter", "format" })));
+		put(b, "%s", group ? ONE_OF("ftrace", "sched", "kprobes", "events", "header_page") :
+			ONE_OF("print", "function", "enable", "filter", "format"));
 		break;
 	default:
 		put(b, "%s", group ? PICK(group_pool) : PICK(event_pool));
@@ -379,8 +386,7 @@ static void put_cmd(struct buf *b, bool ret)
 		put(b, "::");
 		break;
 	case 38:
-		put(b, "%s", PICK(((const char *const[]){ "10", "x", "p",
-			"10:e", ":e:f", "r" })));
+		put(b, "%s", ONE_OF("10", "x", "p", "10:e", ":e:f", "r"));
 		break;
 	default:
 		put(b, ":");
@@ -458,9 +464,8 @@ static void put_refctr(struct buf *b, off_t size)
 		put(b, "(%lu)", rnd64());
 		break;
 	default:
-		put(b, "%s", PICK(((const char *const[]){ "(0)", "()", "(",
-			"(0x10", "(0x10)x", "(-1)", "(0x10)(0x20)", "(0x10))",
-			"((0x10)", "(0x)", "(16)%return", ")" })));
+		put(b, "%s", ONE_OF("(0)", "()", "(", "(0x10", "(0x10)x", "(-1)", "(0x10)(0x20)",
+				    "(0x10))", "((0x10)", "(0x)", "(16)%return", ")"));
 	}
 }
 
@@ -473,8 +478,7 @@ static void put_place(struct buf *b, bool ret)
 	if (!ret && chance(10))
 		put(b, "%%return");
 	else if (chance(2))
-		put(b, "%s", PICK(((const char *const[]){ "%ret", "%", "%return%return",
-			"%RETURN", "%returnx" })));
+		put(b, "%s", ONE_OF("%ret", "%", "%return%return", "%RETURN", "%returnx"));
 	if (chance(12))
 		put_refctr(b, t->size);
 }
@@ -502,8 +506,7 @@ static void put_deref(struct buf *b, bool ret, int depth)
 		put(b, "-u%ld(", off & 0xffff);
 		break;
 	case 3:
-		put(b, "%s(", PICK(((const char *const[]){ "+", "+x", "+0x",
-			"++0", "u0", "+0u" })));
+		put(b, "%s(", ONE_OF("+", "+x", "+0x", "++0", "u0", "+0u"));
 		break;
 	default:
 		put(b, "+%ld(", off);
@@ -525,8 +528,7 @@ static void put_fetch(struct buf *b, bool ret, int depth)
 		put(b, "%%%s", PICK(good_regs));
 		break;
 	case 12:
-		put(b, "%%%s", PICK(((const char *const[]){ "rax", "eax", "",
-			"xmm0", "DI", "di ", "r16", "%di" })));
+		put(b, "%%%s", ONE_OF("rax", "eax", "", "xmm0", "DI", "di ", "r16", "%di"));
 		break;
 	case 13 ... 15:
 		put(b, "$stack%u", rnd(16));
@@ -535,24 +537,21 @@ static void put_fetch(struct buf *b, bool ret, int depth)
 		put(b, "$stack");
 		break;
 	case 17:
-		put(b, "%s", PICK(((const char *const[]){ "$stack99999",
-			"$stack4294967296", "$stack18446744073709551616",
-			"$stackx", "$stack-1", "$stack0x10", "$stack 1" })));
+		put(b, "%s", ONE_OF("$stack99999", "$stack4294967296",
+				    "$stack18446744073709551616", "$stackx", "$stack-1",
+				    "$stack0x10", "$stack 1"));
 		break;
 	case 18 ... 19:
 		put(b, "$retval");
 		break;
 	case 20:
-		put(b, "%s", PICK(((const char *const[]){ "$retval2",
-			"$retvalue", "$RETVAL", "$ret" })));
+		put(b, "%s", ONE_OF("$retval2", "$retvalue", "$RETVAL", "$ret"));
 		break;
 	case 21 ... 22:
-		put(b, "%s", PICK(((const char *const[]){ "$comm", "$COMM",
-			"$Comm" })));
+		put(b, "%s", ONE_OF("$comm", "$COMM", "$Comm"));
 		break;
 	case 23 ... 24:
-		put(b, "%s", PICK(((const char *const[]){ "$arg1", "$arg0",
-			"$argx", "$arg", "$arg9999", "$args" })));
+		put(b, "%s", ONE_OF("$arg1", "$arg0", "$argx", "$arg", "$arg9999", "$args"));
 		break;
 	case 25 ... 26:
 		put(b, "@+0x%lx", (unsigned long)rnd(1 << 20));
@@ -561,23 +560,22 @@ static void put_fetch(struct buf *b, bool ret, int depth)
 		put(b, "@0x%lx", rnd64() & 0x7fffffffffffUL);
 		break;
 	case 28:
-		put(b, "%s", PICK(((const char *const[]){ "@main", "@+zz",
-			"@", "@+", "@-1", "@+-16", "@0xz", "@+0x10(%di)" })));
+		put(b, "%s", ONE_OF("@main", "@+zz", "@", "@+", "@-1", "@+-16", "@0xz",
+				    "@+0x10(%di)"));
 		break;
 	case 29 ... 30:
 		put(b, "\\%ld", (long)rnd64() >> rnd(64));
 		break;
 	case 31:
-		put(b, "%s", PICK(((const char *const[]){ "\\\"str\"",
-			"\\\"unclosed", "\\\"\"", "\\x", "\\", "\\-", "\\+7",
-			"\\0x10" })));
+		put(b, "%s", ONE_OF("\\\"str\"", "\\\"unclosed", "\\\"\"", "\\x", "\\", "\\-",
+				    "\\+7", "\\0x10"));
 		break;
 	case 32 ... 35:
 		put_deref(b, ret, depth);
 		break;
 	case 36:
-		put(b, "%s", PICK(((const char *const[]){ "foo", "_x", "1",
-			"", "(", ")", "+0()", "+0(%di", "+0%di", "$", "%" })));
+		put(b, "%s", ONE_OF("foo", "_x", "1", "", "(", ")", "+0()", "+0(%di", "+0%di",
+				    "$", "%"));
 		break;
 	default:
 		put(b, "%%%s", PICK(good_regs));
@@ -599,18 +597,16 @@ static void put_type(struct buf *b)
 		put(b, ":%s[%u]", PICK(types), rnd(70));
 		break;
 	case 19:
-		put(b, ":%s", PICK(((const char *const[]){ "u8[4294967296]",
-			"u8[", "u8[]", "u8[1]x", "u8[-1]", "u8[0x10]",
-			"u8[1][2]", "string[2]", "u64[64]" })));
+		put(b, ":%s", ONE_OF("u8[4294967296]", "u8[", "u8[]", "u8[1]x", "u8[-1]",
+				     "u8[0x10]", "u8[1][2]", "string[2]", "u64[64]"));
 		break;
 	case 20 ... 21:
 		put(b, ":b%u@%u/%s", rnd(70), rnd(70),
-		    PICK(((const char *const[]){ "8", "16", "32", "64", "7" })));
+		    ONE_OF("8", "16", "32", "64", "7"));
 		break;
 	case 22:
-		put(b, ":%s", PICK(((const char *const[]){ "symbol", "symstr",
-			"u128", "u", "", "int", "b", "b/32", "b4@/32", "U8",
-			"u8:u8", "string:u8" })));
+		put(b, ":%s", ONE_OF("symbol", "symstr", "u128", "u", "", "int", "b", "b/32",
+				     "b4@/32", "U8", "u8:u8", "string:u8"));
 		break;
 	default:
 		break;
@@ -633,9 +629,8 @@ static void put_arg(struct buf *b, bool ret)
 		put(b, "=");
 		break;
 	default:
-		put(b, "%s=", PICK(((const char *const[]){ "", "1a", "a-b",
-			"common_pid", "__probe_ip", "__probe_func",
-			"__probe_ret_ip", "a.b", "\xe9" })));
+		put(b, "%s=", ONE_OF("", "1a", "a-b", "common_pid", "__probe_ip", "__probe_func",
+				     "__probe_ret_ip", "a.b", "\xe9"));
 	}
 	put_fetch(b, ret, 0);
 	put_type(b);
@@ -714,10 +709,9 @@ static void gen_remove(struct buf *b)
 		put(b, "-:%s/", l ? l->group : "fz");
 		break;
 	default:
-		put(b, "%s", PICK(((const char *const[]){ "-:", "-", "-:/",
-			"-:nonexistent", "-:fz/nonexistent", "-: e0", "-e0",
-			"- :e0", "-:e0 /bin/true", "-:/e0", "-:fz/e1/e2",
-			"-:uprobes/", "!:e0", "-:fz.e1" })));
+		put(b, "%s", ONE_OF("-:", "-", "-:/", "-:nonexistent", "-:fz/nonexistent",
+				    "-: e0", "-e0", "- :e0", "-:e0 /bin/true", "-:/e0",
+				    "-:fz/e1/e2", "-:uprobes/", "!:e0", "-:fz.e1"));
 	}
 }
 
@@ -833,7 +827,7 @@ static void split_words(const char *line, size_t len, struct words *w)
 
 	memset(w, 0, offsetof(struct words, argv));
 	w->argc = 0;
-	w->has_nul = memchr(line, '\0', len) != NULL;
+	w->has_nul = !!memchr(line, '\0', len);
 	/* trace_parse_run_command() takes WRITE_BUFSIZE - 2 and the '\n' */
 	w->too_long = len + 1 > WRITE_BUFSIZE - 1;
 	memcpy(w->cmd, line, len);
@@ -1038,6 +1032,20 @@ static void clear_file(const char *path)
 		close(fd);
 }
 
+/* True when PATH reads as empty (tracefs files report size 0: read them) */
+static bool file_empty(const char *path)
+{
+	char c;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return errno == ENOENT;
+	n = read(fd, &c, 1);
+	close(fd);
+	return n == 0;
+}
+
 static const char *errlog_path = TRACEFS "/error_log";
 static const char *events_path = TRACEFS "/uprobe_events";
 static bool dynamic_mode;
@@ -1104,7 +1112,8 @@ static void parse_shown(const char *line, struct live *l)
 	const char *sl = strchr(line, '/'), *sp = strchr(line, ' ');
 
 	snprintf(l->line, sizeof(l->line), "%s", line);
-	l->group[0] = l->event[0] = '\0';
+	l->group[0] = '\0';
+	l->event[0] = '\0';
 	if (sl && sp && sl < sp && line[1] == ':') {
 		snprintf(l->group, sizeof(l->group), "%.*s", (int)(sl - line - 2),
 			 line + 2);
@@ -1367,10 +1376,12 @@ static void judge_accepted(struct predicted *pr, const char *line, size_t len)
 				count_in(&bad_accepts, "offset >= 2^63 (negative loff_t)",
 					 line, len);
 			else if (pr->foffset >= (unsigned long)st.st_size)
-				count_in(&bad_accepts, "offset at or past EOF (uprobe_register refuses it)",
+				count_in(&bad_accepts,
+					 "offset at or past EOF (uprobe_register refuses it)",
 					 line, len);
 			if (pr->has_refctr && pr->refctr & 1)
-				count_in(&bad_accepts, "odd ref_ctr_offset (uprobe_register refuses it)",
+				count_in(&bad_accepts,
+					 "odd ref_ctr_offset (uprobe_register refuses it)",
 					 line, len);
 			/* past EOF is still fine: the bss of the last page */
 		}
@@ -1379,7 +1390,8 @@ static void judge_accepted(struct predicted *pr, const char *line, size_t len)
 	    !good_name(pr->l.group, true, true)) {
 		if (!good_name(pr->l.event, false, false) ||
 		    !good_name(pr->l.group, true, false))
-			count_in(&bad_accepts, "event/group name that is_good_name() refuses (auto-generated from the basename)",
+			count_in(&bad_accepts,
+				 "event/group name that is_good_name() refuses (auto-generated from the basename)",
 				 line, len);
 		else
 			count_in(&bad_accepts, "non-ASCII (Latin-1) event or group name",
@@ -1396,7 +1408,8 @@ static void judge_accepted(struct predicted *pr, const char *line, size_t len)
 				continue;
 			v = strtoull(s + 6, NULL, 10);
 			if (v > 0xffffffffULL)
-				count_in(&bad_accepts, "$stackN with N >= 2^32 (silently truncated)",
+				count_in(&bad_accepts,
+					 "$stackN with N >= 2^32 (silently truncated)",
 					 line, len);
 		}
 		for (s = b; (s = strstr(s, "$retval")); s += 7)
@@ -1404,6 +1417,33 @@ static void judge_accepted(struct predicted *pr, const char *line, size_t len)
 				count_in(&bad_accepts, "$retval<suffix> taken as $retval",
 					 line, len);
 	}
+}
+
+/* Why a rejected line left no error_log entry, as far as we can tell */
+static const char *gap_reason(struct words *w, int err, bool *hit, char *cat, size_t size)
+{
+	const char *why = NULL;
+
+	if (w->has_nul)
+		return "NUL byte in the line (trace_parse_run_command: 'Line length is too long')";
+	if (w->too_long)
+		return "line longer than 4094 bytes (trace_parse_run_command)";
+	if (is_removal(w)) {
+		int p = predict_remove(w, hit);
+
+		snprintf(cat, size, "removal '-:...' refused with %s%s (dyn_event_release)",
+			 errno_name(err), p > 0 ? ", MODEL PREDICTED A MATCH" :
+			 p == -EINVAL ? ": bad syntax" : ": nothing matched");
+		return cat;
+	}
+	why = unclaimed_reason(w);
+	if (!why && w->argc - 2 > MAX_TRACE_ARGS)
+		why = "more than 128 fetch arguments (E2BIG)";
+	if (!why) {
+		snprintf(cat, size, "unexplained, %s", errno_name(err));
+		why = cat;
+	}
+	return why;
 }
 
 int main(int argc, char **argv)
@@ -1418,10 +1458,10 @@ int main(int argc, char **argv)
 	struct errlog el = { 0 };
 	int prev_entries = 0, fd, opt;
 	bool *hit;
-	bool final_ok, dry_run = false;
+	bool final_ok, dry_run = false, force = false;
 	time_t t0 = time(NULL);
 
-	while ((opt = getopt(argc, argv, "n:s:c:DgSv")) != -1) {
+	while ((opt = getopt(argc, argv, "n:s:c:DfgSv")) != -1) {
 		switch (opt) {
 		case 'n':
 			count = strtol(optarg, NULL, 0);
@@ -1435,6 +1475,9 @@ int main(int argc, char **argv)
 		case 'D':
 			dynamic_mode = true;
 			break;
+		case 'f':
+			force = true;
+			break;
 		case 'g':
 			dry_run = true;
 			break;
@@ -1445,7 +1488,8 @@ int main(int argc, char **argv)
 			verbose = true;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-n LINES] [-s SEED] [-c CHECK_EVERY] [-D] [-g] [-S] [-v]\n",
+			fprintf(stderr,
+				"usage: %s [-n LINES] [-s SEED] [-c N] [-DfgSv]\n",
 				argv[0]);
 			return 2;
 		}
@@ -1471,16 +1515,27 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	/* Start from nothing: no uprobe events, an empty error log */
-	clear_file(TRACEFS "/uprobe_events");
+	/*
+	 * Start from nothing: no events in the file written to (uprobe_events,
+	 * or with -D dynamic_events, which lists kprobes, eprobes and
+	 * synthetic events too) and an empty error log. The resets below
+	 * delete every event of that file, so never run over someone's
+	 * probes without being told to.
+	 */
+	if (dynamic_mode)
+		events_path = TRACEFS "/dynamic_events";
+	if (!force && !file_empty(events_path)) {
+		fprintf(stderr, "%s: %s lists events: remove them or pass -f\n",
+			argv[0], events_path);
+		return 4;	/* KSFT_SKIP */
+	}
+	clear_file(events_path);
 	clear_file(errlog_path);
 	if (read_errlog(&el) || el.entries) {
 		fprintf(stderr, "error_log cannot be read or cleared (%d entries)\n",
 			el.entries);
 		return 2;
 	}
-	if (dynamic_mode)
-		events_path = TRACEFS "/dynamic_events";
 	fd = open(events_path, O_WRONLY | O_APPEND);
 	if (fd < 0) {
 		perror(events_path);
@@ -1513,7 +1568,8 @@ int main(int argc, char **argv)
 
 				removes_ok++;
 				if (p < 0)
-					count_in(&model_diffs, "removal accepted, model predicted no match",
+					count_in(&model_diffs,
+						 "removal accepted, model predicted no match",
 						 b.s, b.len);
 				else
 					model_remove(hit);
@@ -1530,14 +1586,14 @@ int main(int argc, char **argv)
 			}
 		} else {
 			char cat[160];
-			const char *why;
 
 			rejected++;
 			read_errlog(&el);
 			if (el.entries > prev_entries) {
 				logged++;
 				if (el.entries > prev_entries + 1)
-					count_in(&log_oddities, "more than one new entry for one line",
+					count_in(&log_oddities,
+						 "more than one new entry for one line",
 						 b.s, b.len);
 				if (strcmp(el.cmd, expected_cmd(&w, b.s, b.len)))
 					count_in(&log_oddities, "Command: is not the line written",
@@ -1551,33 +1607,13 @@ int main(int argc, char **argv)
 					int p = predict_remove(&w, hit);
 
 					if (p > 0)
-						count_in(&model_diffs, "removal refused, model predicted a match",
+						count_in(&model_diffs,
+							 "removal refused, model predicted a match",
 							 b.s, b.len);
 				}
 			} else {
-				why = NULL;
-				if (w.has_nul)
-					why = "NUL byte in the line (trace_parse_run_command: 'Line length is too long')";
-				else if (w.too_long)
-					why = "line longer than 4094 bytes (trace_parse_run_command)";
-				if (!why && is_removal(&w)) {
-					int p = predict_remove(&w, hit);
-
-					snprintf(cat, sizeof(cat), "removal '-:...' refused with %s%s (dyn_event_release)",
-						 errno_name(err), p > 0 ? ", MODEL PREDICTED A MATCH" :
-						 p == -EINVAL ? ": bad syntax" : ": nothing matched");
-					why = cat;
-				}
-				if (!why)
-					why = unclaimed_reason(&w);
-				if (!why && w.argc - 2 > MAX_TRACE_ARGS)
-					why = "more than 128 fetch arguments (E2BIG)";
-				if (!why) {
-					snprintf(cat, sizeof(cat), "unexplained, %s",
-						 errno_name(err));
-					why = cat;
-				}
-				count_in(&gaps, why, b.s, b.len);
+				count_in(&gaps, gap_reason(&w, err, hit, cat, sizeof(cat)),
+					 b.s, b.len);
 			}
 			if (el.entries >= ERRLOG_CLEAR_AT) {
 				clear_file(errlog_path);
@@ -1637,6 +1673,6 @@ int main(int argc, char **argv)
 	       set_total(&model_diffs), kmsg_splats, final_ok ? "ok" : "differs");
 
 	/* Leave nothing behind */
-	clear_file(TRACEFS "/uprobe_events");
+	clear_file(events_path);
 	return kmsg_splats || !final_ok ? 1 : 0;
 }

@@ -1,0 +1,20 @@
+#!/bin/bash
+# check-debug.sh: the series on a debug kernel. Builds $SRC (the series
+# applied) with config/uprobes.config + config/debug.config (KASAN, lockdep
+# and PROVE_RCU, DEBUG_ATOMIC_SLEEP, kmemleak, DEBUG_LIST, SLUB_DEBUG,
+# DEBUG_VM) into build/obj-debug, boots it with the whole suite
+# (guest/check.sh, CHECK_DEBUG=1 adds guest/debug.sh: a kmemleak scan) and
+# counts the results with scripts/report.sh. Any splat in the kernel log
+# fails kernel/log-clean, and is printed.
+. "$(dirname "$0")/lib.sh"
+obj=$BUILD/obj-debug frag=$BUILD/debug.config log=$BUILD/check-debug.log
+cat "$TOP/config/uprobes.config" "$TOP/config/debug.config" > "$frag"
+"$TOP/scripts/build.sh" "$SRC" "$obj" "$frag"
+while read -r o; do
+	grep -qx "$o" "$obj/.config" || die "$o did not stick in $obj/.config"
+done < <(grep '^CONFIG_.*=y$' "$frag")
+# KASAN and lockdep make the guest three to four times slower under TCG.
+# slub_debug=FZPU: consistency checks, red zones, poisoning, owner tracking.
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-5400} BOOT_ARGS="CHECK_DEBUG=1 slub_debug=FZPU ${BOOT_ARGS:-}" \
+	"$TOP/scripts/boot.sh" "$obj/vmlinux" "$TOP/guest/check.sh" "$log"
+"$TOP/scripts/report.sh" "$log"
