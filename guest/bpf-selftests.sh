@@ -31,7 +31,8 @@ sed 's/^/    /' $w/log
 # "#12/3  test/sub:OK" for subtests, "#12  test:OK" for tests: report the
 # subtests, and a test itself only when it has none.
 sed -nE 's/^#[0-9]+(\/[0-9]+)? +([^ :]+):(OK|FAIL|SKIP).*/\2 \3/p' $w/log |
-awk '{ st[$1] = $2; order[n++] = $1; split($1, p, "/"); if (p[2] != "") parent[p[1]] = 1 }
+awk '{ if (!($1 in st)) order[n++] = $1; st[$1] = $2	# failures print twice
+       split($1, p, "/"); if (p[2] != "") parent[p[1]] = 1 }
      END { for (i = 0; i < n; i++) { t = order[i]; if (t in parent) continue
 		r = st[t] == "OK" ? "ok" : st[t] == "SKIP" ? "skip" : "fail"
 		print "@@ " r " bpf/" t } }'

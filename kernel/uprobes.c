@@ -2255,11 +2255,23 @@ static void rinst_push(struct uprobe *probe, struct pt_regs *regs,
 static void rinst_run_handlers(struct return_instance *rinst,
 			       struct pt_regs *regs)
 {
-	struct uprobe *probe = rinst->uprobe;
+	struct uprobe *probe = rinst->uprobe, *live;
 	struct uprobe_consumer *con;
 	int idx;
 
 	idx = srcu_read_lock(&probe_srcu);
+	/*
+	 * The return handlers are those registered when the function returns,
+	 * as with 6.12.  If every consumer left while the task was inside,
+	 * the instance's probe has left the tree and the consumers that came
+	 * since are on a new probe at the same place: run theirs.  (@host is
+	 * only compared, never dereferenced.)
+	 */
+	if (probe_unlinked(probe)) {
+		live = probe_find_rcu(probe->host, probe->file_off);
+		if (live)
+			probe = live;
+	}
 	list_for_each_entry_srcu(con, &probe->cons_head, cons_node,
 				 srcu_read_lock_held(&probe_srcu)) {
 		if (con->ret_handler)

@@ -1063,6 +1063,57 @@ TEST_F(hard, ia32_entry_and_return)
 
 /* ---- return probes ---- */
 
+/* Blocks in read(2) inside a function a return probe can be put on */
+int hard_block(int fd);
+int __attribute__((noinline)) hard_block(int fd)
+{
+	char c = 0;
+
+	if (read(fd, &c, 1) != 1)
+		return -1;
+	return c + 1;
+}
+
+static void *hard_block_thread(void *arg)
+{
+	return (void *)(long)OPAQUE(&hard_block)(*(int *)arg);
+}
+
+/*
+ * The return handlers that run are those registered when the function
+ * returns, as on 6.12: a return probe replaced (the only one removed, a new
+ * one added) while a thread is inside reports that thread's return.
+ */
+TEST_F(hard, uretprobe_replaced_while_inside)
+{
+	static const char * const names[] = { "r_old", "r_new" };
+	int fds[2], ev[4], n, i;
+	pthread_t t;
+	long vals[4];
+	void *rv;
+
+	ASSERT_EQ(0, pipe(fds));
+	ASSERT_EQ(0, probe_sym("r", "r_old", self->exe, "hard_block", "ret=$retval:s32"));
+	ASSERT_EQ(0, pthread_create(&t, NULL, hard_block_thread, &fds[0]));
+	/* uprobe_profile counts a return probe's entries */
+	for (i = 0; i < 500 && probe_hits("r_old") < 1; i++)
+		usleep(10000);
+	ASSERT_EQ(1, probe_hits("r_old"));
+	ASSERT_EQ(0, probe_enable("r_old", 0));
+	ASSERT_EQ(0, probe_del("r_old"));
+	ASSERT_EQ(0, probe_sym("r", "r_new", self->exe, "hard_block", "ret=$retval:s32"));
+	ASSERT_EQ(1, write(fds[1], "\x29", 1));
+	ASSERT_EQ(0, pthread_join(t, &rv));
+	ASSERT_EQ(42, (long)rv);
+	ASSERT_EQ(0, probe_enable("r_new", 0));
+	n = trace_rets(names, 2, ev, vals, 4);
+	ASSERT_EQ(1, n);
+	ASSERT_EQ(1, ev[0]);
+	ASSERT_EQ(42, vals[0]);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 /* Nested calls: inner, inner, outer, with the right values, every time. */
 TEST_F(hard, uretprobe_nested)
 {
