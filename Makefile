@@ -11,6 +11,7 @@ run: kernel initramfs
 
 check: kernel initramfs selftests
 	scripts/check-series.sh > $(B)/host-results
+	scripts/check-prefixes.sh --quick >> $(B)/host-results
 	scripts/coverage.sh >> $(B)/host-results
 	scripts/boot.sh $(B)/obj/vmlinux $(CURDIR)/guest/check.sh $(B)/check.log
 	scripts/report.sh $(B)/check.log $(B)/host-results
@@ -46,7 +47,9 @@ series-check: base
 check-debug: series initramfs selftests
 	scripts/check-debug.sh
 
-# Every prefix of the series builds, with CONFIG_UPROBES=y and =n.
+# Every prefix of the series builds, with CONFIG_UPROBES=y and =n: all of
+# vmlinux each time (make check does --quick: the objects each patch can
+# break).
 .PHONY: check-prefixes
 check-prefixes: series
 	scripts/check-prefixes.sh

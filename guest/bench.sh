@@ -96,6 +96,8 @@ hit_costs() {
 	hit hit/jmp bf_jmp
 	hit hit/call bf_call
 	hit hit/ret bf_ret
+	hit hit/shl bf_shl
+	hit hit/pxor bf_pxor
 
 	local o
 	o=$(symoff $b/bench_hit bf_leaf)

@@ -128,12 +128,39 @@ struct xol_bitmap {
 	atomic_t		used;		/* bits set, trampoline included */
 };
 
+/*
+ * Boosted slots (see "Boosted slots" below): BOOST_SLOTS copies of probed
+ * instructions of one mm, each followed by a jump back, in BOOST_PAGES
+ * pages mapped at @base.  Slot i runs the instruction of @key[i] (the
+ * probe's arch_uprobe.insn) probed at @vaddr[i], @ilen[i] bytes long.
+ * Slots are only ever added, under @lock, and published by @nr.
+ */
+#define BOOST_SLOT_BYTES	64		/* a run half and a hold half */
+#define BOOST_HALF		(BOOST_SLOT_BYTES / 2)
+#define BOOST_SLOTS		256
+#define BOOST_SIZE		PAGE_ALIGN(BOOST_SLOTS * BOOST_SLOT_BYTES)
+#define BOOST_PAGES		(BOOST_SIZE / PAGE_SIZE)
+#define BOOST_KEY_BYTES		sizeof_field(struct arch_uprobe, insn)
+
+struct boost_area {
+	unsigned long		base;
+	struct page		*pages[BOOST_PAGES];
+	struct mutex		lock;		/* serialises additions */
+	unsigned int		nr;		/* release/acquire */
+	bool			gone;		/* user space unmapped (part of) it */
+	unsigned long		vaddr[BOOST_SLOTS];
+	u8			ilen[BOOST_SLOTS];
+	u8			key[BOOST_SLOTS][BOOST_KEY_BYTES];
+};
+
 /* The per-mm page that holds the trampoline and the stepped copies. */
 struct xol_area {
 	unsigned long		base;		/* user address of insn_page */
 	struct page		*insn_page;
 	struct xol_bitmap	bits;
 	wait_queue_head_t	slot_wait;	/* tasks waiting for a slot */
+	struct boost_area	*boost;		/* release/acquire, or NULL */
+	bool			boost_failed;	/* no boost area can be had */
 };
 
 static struct rb_root probe_tree = RB_ROOT;
@@ -492,6 +519,49 @@ void * __weak arch_uprobe_trampoline(unsigned long *len)
 
 	*len = UPROBE_SWBP_INSN_SIZE;
 	return &trap_only;
+}
+
+/**
+ * arch_uprobe_boost_image - lay out a boosted copy of a probed instruction
+ * @aup: the analysed probe
+ * @vaddr: the probed address in current->mm
+ * @run: @size bytes: the instruction, then a jump to the next original one
+ * @hold: @size bytes: the instruction, then a breakpoint
+ * @size: bytes in each half
+ *
+ * Only for an instruction that behaves the same at any address and does
+ * not depend on the trap flag.  Both copies must fit in @size bytes.
+ *
+ * Return: the instruction's length (less than @size), or -EOPNOTSUPP if
+ * it cannot be boosted.
+ */
+int __weak arch_uprobe_boost_image(struct arch_uprobe *aup, unsigned long vaddr,
+				   u8 *run, u8 *hold, size_t size)
+{
+	return -EOPNOTSUPP;
+}
+
+/**
+ * arch_uprobe_boost_now - may this hit run the boosted copy?
+ * @aup: the analysed probe
+ * @regs: the task's registers at the hit
+ *
+ * Return: false if the instruction must be stepped this time (e.g. a
+ * debugger single-steps the task).
+ */
+bool __weak arch_uprobe_boost_now(struct arch_uprobe *aup, struct pt_regs *regs)
+{
+	return false;
+}
+
+/**
+ * arch_uprobe_boost_hold - current runs (@hold) or ran a held boosted copy
+ * @hold: true before, false after
+ *
+ * Lets arch_uprobe_xol_was_trapped() tell a fault of the instruction.
+ */
+void __weak arch_uprobe_boost_hold(bool hold)
+{
 }
 
 /**
@@ -1773,28 +1843,43 @@ static const struct vm_special_mapping xol_special_map = {
  * enough: outside a compat system call it searches the whole 64-bit space
  * even for a 32-bit task, which could not reach the page.
  */
-static unsigned long xol_find_vaddr(unsigned long hint, bool exact)
+static unsigned long xol_find_vaddr(unsigned long hint, bool exact,
+				    unsigned long len)
 {
 	struct vm_unmapped_area_info info = {
 		.flags		= VM_UNMAPPED_AREA_TOPDOWN,
-		.length		= PAGE_SIZE,
+		.length		= len,
 		.low_limit	= max_t(unsigned long, PAGE_SIZE,
 					PAGE_ALIGN(mmap_min_addr)),
 		.high_limit	= TASK_SIZE,
 	};
-	unsigned long vaddr = get_unmapped_area(NULL, hint, PAGE_SIZE, 0, 0);
+	unsigned long vaddr = get_unmapped_area(NULL, hint, len, 0, 0);
 
 	if (!IS_ERR_VALUE(vaddr) && vaddr == hint)
 		return vaddr;
 	if (exact)
 		return -EBUSY;
-	if (!IS_ERR_VALUE(vaddr) && vaddr <= TASK_SIZE - PAGE_SIZE)
+	if (!IS_ERR_VALUE(vaddr) && vaddr <= TASK_SIZE - len)
 		return vaddr;
 	return vm_unmapped_area(&info);
 }
 
+static void boost_area_destroy(struct boost_area *ba)
+{
+	unsigned int i;
+
+	for (i = 0; i < BOOST_PAGES; i++) {
+		if (ba->pages[i])
+			put_page(ba->pages[i]);
+	}
+	mutex_destroy(&ba->lock);
+	kvfree(ba);
+}
+
 static void xol_area_destroy(struct xol_area *area)
 {
+	if (area->boost)
+		boost_area_destroy(area->boost);
 	put_page(area->insn_page);
 	kfree(area);
 }
@@ -1839,7 +1924,7 @@ static struct xol_area *xol_area_setup(unsigned long hint, bool exact)
 		return mm->uprobes_state.xol_area;
 	}
 
-	vaddr = xol_find_vaddr(hint, exact);
+	vaddr = xol_find_vaddr(hint, exact, PAGE_SIZE);
 	ret = IS_ERR_VALUE(vaddr);
 	if (!ret) {
 		vma = _install_special_mapping(mm, vaddr, PAGE_SIZE,
@@ -1974,9 +2059,22 @@ unsigned long uprobe_get_trampoline_vaddr(void)
  * never reached before; the pool never holds more than that peak (at most
  * MAX_URETPROBE_DEPTH) and is freed with the task.
  */
+/*
+ * @replay_vaddr, @replay_regs: a hit whose handlers ran but whose
+ * instruction could not be executed (no XOL slot could be had, or a fix-up
+ * after the step must be retried) puts the task back at the breakpoint.
+ * The trap that follows is the same hit again: its handlers are not run
+ * twice, nor is a second return instance pushed.  It is recognised by the
+ * address and all the registers, which a signal handler that returns
+ * restores and a new execution of the instruction hardly repeats; any
+ * other hit forgets it.
+ */
 struct probe_task {
 	struct uprobe_task	ut;
 	struct return_instance	*spare;		/* linked by ->next */
+	unsigned long		replay_vaddr;
+	struct pt_regs		replay_regs;
+	bool			boost_hold;	/* see boost_deny_signal() */
 };
 
 static struct probe_task *to_probe_task(struct uprobe_task *ut)
@@ -2346,8 +2444,8 @@ void uprobe_handle_trampoline(struct pt_regs *regs)
  * @regs: user registers
  *
  * Called from the architecture's die notifier.  Claims the trap when
- * current->mm may have uprobes (or return instances pending) and defers
- * the work to uprobe_notify_resume().
+ * current->mm may have uprobes, return instances are pending or current
+ * runs a held boosted copy, and defers the work to uprobe_notify_resume().
  *
  * Return: 1 if the trap is ours to handle, 0 to let it be a SIGTRAP.
  */
@@ -2355,10 +2453,13 @@ int uprobe_pre_sstep_notifier(struct pt_regs *regs)
 {
 	struct uprobe_task *ut = current->utask;
 	struct mm_struct *mm = current->mm;
-	bool rets_pending = ut && ut->return_instances;
+	bool ours = ut && (ut->return_instances || to_probe_task(ut)->boost_hold);
 
-	/* Without probes in the mm only the trampoline can be ours. */
-	if (!mm || !(rets_pending || test_bit(MMF_HAS_UPROBES, &mm->flags)))
+	/*
+	 * Without probes in the mm only the trampoline, or the breakpoint
+	 * after a held boosted instruction, can be ours.
+	 */
+	if (!mm || !(ours || test_bit(MMF_HAS_UPROBES, &mm->flags)))
 		return 0;
 	set_thread_flag(TIF_UPROBE);
 	return 1;
@@ -2567,6 +2668,30 @@ static bool bp_run_handlers(struct uprobe *probe, struct pt_regs *regs,
 	return bp_verdict_remove(&v) && bp_self_remove(probe, bp_addr);
 }
 
+/* current is back at the breakpoint it hit, whose handlers have run */
+static void bp_replay_mark(struct uprobe_task *ut, struct pt_regs *regs)
+{
+	struct probe_task *pt = to_probe_task(ut);
+
+	pt->replay_vaddr = instruction_pointer(regs);
+	pt->replay_regs = *regs;
+}
+
+/* Is this hit the one bp_replay_mark() noted?  Either way, forget it. */
+static bool bp_replay_take(struct uprobe_task *ut, struct pt_regs *regs,
+			   unsigned long bp_addr)
+{
+	struct probe_task *pt = to_probe_task(ut);
+	bool replay;
+
+	if (likely(!pt->replay_vaddr))
+		return false;
+	replay = pt->replay_vaddr == bp_addr &&
+		 !memcmp(&pt->replay_regs, regs, sizeof(*regs));
+	pt->replay_vaddr = 0;
+	return replay;
+}
+
 /* The step is over, or never began: give back its slot, its state and its probe. */
 static void xol_step_detach(struct uprobe_task *ut)
 {
@@ -2601,6 +2726,442 @@ static void xol_begin_step(struct uprobe *probe, struct pt_regs *regs,
 	}
 	xol_step_detach(ut);
 	instruction_pointer_set(regs, bp_addr);
+	bp_replay_mark(ut, regs);
+}
+
+/*
+ * current's signal handlers: only current itself replaces them (in exec),
+ * so the pointer is stable here without rcu_read_lock().
+ */
+static struct sighand_struct *current_sighand(void)
+{
+	return rcu_dereference_protected(current->sighand, 1);
+}
+
+/*
+ * Signals were held back while the step was in flight (see
+ * xol_hold_signals()): let get_signal() see whatever is queued now.
+ */
+static void xol_release_signals(void)
+{
+	struct sighand_struct *sighand = current_sighand();
+
+	spin_lock_irq(&sighand->siglock);
+	recalc_sigpending();
+	spin_unlock_irq(&sighand->siglock);
+}
+
+/* Let get_signal() pass for now: see xol_hold_signals(), boost_deny_signal() */
+static void signals_hold(void)
+{
+	struct sighand_struct *sighand = current_sighand();
+
+	spin_lock_irq(&sighand->siglock);
+	clear_thread_flag(TIF_SIGPENDING);
+	spin_unlock_irq(&sighand->siglock);
+}
+
+/* ------------------------------------------------------------------ */
+/* Boosted slots: the instruction, then a jump back, without a trap.    */
+
+/*
+ * An instruction whose effect does not depend on its address can run from
+ * a copy followed by a jump back to the next original instruction: the hit
+ * then costs one trap instead of two, as kprobes' booster does in the
+ * kernel.  The architecture says which instructions can
+ * (arch_uprobe_boost_image()) and when (arch_uprobe_boost_now()).
+ *
+ * Nothing tells the kernel when a task has left a copy: it may be
+ * preempted, signalled or stopped anywhere in it, long after the probe
+ * went away.  So a slot, once written, never changes and is never reused
+ * while the mm lives; its bytes are a function of its key, the probed
+ * address and the instruction bytes, which a later probe at the same
+ * address with the same instruction shares.  BOOST_SLOTS sites per mm:
+ * beyond that, instructions are stepped.
+ *
+ * Each slot has a run half, [insn][jump back], which hits use, and a hold
+ * half, [insn][breakpoint].  A signal that finds the task at the start of
+ * the run half, the instruction not executed yet, does not take it there:
+ * the task moves to the hold half and the signal waits for the breakpoint
+ * after the instruction, as it waits for a single-step.  A signal that
+ * finds the task after the instruction takes it at the next original
+ * instruction.  Either way handlers, debuggers and core dumps see the task
+ * at an original address, the instruction runs exactly once, and the probe
+ * does not fire again.  An instruction that faults reports the fault at
+ * the probed address, as a step would; if the program goes back there, the
+ * instruction runs again, and so does the probe, as for a step.
+ */
+
+static struct boost_area *boost_area_of(struct mm_struct *mm)
+{
+	struct xol_area *area;
+
+	if (!mm)
+		return NULL;
+	/* Pairs with the release in xol_area_setup(). */
+	area = smp_load_acquire(&mm->uprobes_state.xol_area);
+	if (!area)
+		return NULL;
+	/* Pairs with the release in boost_area_setup(). */
+	return smp_load_acquire(&area->boost);
+}
+
+static vm_fault_t boost_page_fault(const struct vm_special_mapping *sm,
+				   struct vm_area_struct *vma, struct vm_fault *vmf)
+{
+	struct boost_area *ba = boost_area_of(vma->vm_mm);
+
+	if (!ba || vmf->pgoff >= BOOST_PAGES)
+		return VM_FAULT_SIGBUS;
+	vmf->page = ba->pages[vmf->pgoff];
+	get_page(vmf->page);
+	return 0;
+}
+
+/*
+ * User space unmapped the area, or part of it, maybe to map something else
+ * there: stop sending hits to it and translating IPs in it.  vm_mm is the
+ * mm even at exit, when the area may already be gone.
+ */
+static void boost_area_close(const struct vm_special_mapping *sm,
+			     struct vm_area_struct *vma)
+{
+	struct boost_area *ba = boost_area_of(vma->vm_mm);
+
+	if (ba)
+		WRITE_ONCE(ba->gone, true);
+}
+
+static const struct vm_special_mapping boost_special_map = {
+	.name	= "[uprobes]",
+	.fault	= boost_page_fault,
+	.mremap	= xol_page_mremap,	/* slot addresses are absolute */
+	.close	= boost_area_close,
+};
+
+/* Create and map the boost area of current->mm, which has @area. */
+static struct boost_area *boost_area_setup(struct xol_area *area)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct boost_area *ba;
+	unsigned long vaddr;
+	unsigned int i;
+
+	/* Pinned for the mm's life: charged to its memory cgroup. */
+	ba = kvzalloc(sizeof(*ba), GFP_KERNEL_ACCOUNT);
+	if (!ba)
+		goto nomem;
+	mutex_init(&ba->lock);
+	for (i = 0; i < BOOST_PAGES; i++) {
+		ba->pages[i] = alloc_page(GFP_HIGHUSER | __GFP_ZERO | __GFP_ACCOUNT);
+		if (!ba->pages[i])
+			goto fail;
+	}
+	if (mmap_write_lock_killable(mm)) {
+		boost_area_destroy(ba);
+		return NULL;
+	}
+	if (area->boost) {		/* another thread was first */
+		mmap_write_unlock(mm);
+		boost_area_destroy(ba);
+		return area->boost;
+	}
+	vaddr = xol_find_vaddr(0, false, BOOST_SIZE);
+	vma = IS_ERR_VALUE(vaddr) ? ERR_PTR(vaddr) :
+	      _install_special_mapping(mm, vaddr, BOOST_SIZE,
+				       VM_READ | VM_EXEC | VM_MAYREAD | VM_MAYEXEC |
+				       VM_DONTCOPY | VM_IO, &boost_special_map);
+	if (IS_ERR(vma)) {
+		mmap_write_unlock(mm);
+		goto fail;
+	}
+	ba->base = vaddr;
+	/*
+	 * Pairs with the acquire in boost_area_of().  Before the unlock: no
+	 * fault can reach the vma without finding the area.
+	 */
+	smp_store_release(&area->boost, ba);
+	mmap_write_unlock(mm);
+	return ba;
+fail:
+	boost_area_destroy(ba);
+nomem:
+	/* Out of memory: this mm steps, rather than retry on every hit. */
+	area->boost_failed = true;
+	return NULL;
+}
+
+static unsigned long boost_slot_addr(struct boost_area *ba, unsigned int slot)
+{
+	return ba->base + slot * BOOST_SLOT_BYTES;
+}
+
+/* The slot of @ba that runs @aup's instruction probed at @vaddr, or -1. */
+static int boost_find(struct boost_area *ba, struct arch_uprobe *aup,
+		      unsigned long vaddr)
+{
+	/* Pairs with the release in boost_add(): the slot is written. */
+	unsigned int i, nr = smp_load_acquire(&ba->nr);
+
+	for (i = 0; i < nr; i++) {
+		if (ba->vaddr[i] == vaddr &&
+		    !memcmp(ba->key[i], &aup->insn, BOOST_KEY_BYTES))
+			return i;
+	}
+	return -1;
+}
+
+/* Write a slot for @aup's instruction at @vaddr; its number or -errno. */
+static int boost_add(struct boost_area *ba, struct arch_uprobe *aup,
+		     unsigned long vaddr)
+{
+	u8 image[BOOST_SLOT_BYTES];
+	unsigned long uaddr;
+	int slot, len;
+
+	mutex_lock(&ba->lock);
+	slot = boost_find(ba, aup, vaddr);
+	if (slot >= 0)
+		goto out;
+	slot = -ENOSPC;
+	if (ba->nr >= BOOST_SLOTS)
+		goto out;
+	memset(image, 0, sizeof(image));
+	len = arch_uprobe_boost_image(aup, vaddr, image, image + BOOST_HALF, BOOST_HALF);
+	if (len <= 0 || len >= BOOST_HALF) {
+		slot = len < 0 ? len : -EINVAL;
+		goto out;
+	}
+
+	slot = ba->nr;
+	uaddr = boost_slot_addr(ba, slot);
+	arch_uprobe_copy_ixol(ba->pages[(uaddr - ba->base) >> PAGE_SHIFT], uaddr,
+			      image, sizeof(image));
+	ba->vaddr[slot] = vaddr;
+	ba->ilen[slot] = len;
+	memcpy(ba->key[slot], &aup->insn, BOOST_KEY_BYTES);
+	/* Pairs with the acquires in boost_find() and boost_slot_of(). */
+	smp_store_release(&ba->nr, slot + 1);
+out:
+	mutex_unlock(&ba->lock);
+	return slot;
+}
+
+/*
+ * Is @vaddr inside current's restartable sequence?  Then the task must not
+ * run the instruction elsewhere: preempted in the copy, it would not have
+ * the sequence aborted.  An rseq area that cannot be read counts as inside.
+ * Not covered: a boosted instruction that itself stores the rseq_cs of a
+ * sequence starting right after it; preempted at the jump back, the task
+ * would have that sequence cleared rather than aborted.  The stores that
+ * librseq and glibc use are moves, which are emulated, not boosted.
+ */
+static bool boost_in_rseq(unsigned long vaddr)
+{
+#ifdef CONFIG_RSEQ
+	struct rseq __user *rs = current->rseq;
+	struct rseq_cs cs;
+	u64 ptr;
+
+	if (!rs)
+		return false;
+	if (copy_from_user(&ptr, &rs->rseq_cs, sizeof(ptr)))
+		return true;
+	if (!ptr)
+		return false;
+	if (copy_from_user(&cs, u64_to_user_ptr(ptr), sizeof(cs)))
+		return true;
+	return vaddr - cs.start_ip < cs.post_commit_offset;
+#else
+	return false;
+#endif
+}
+
+/*
+ * Send current to a boosted copy of @aup's instruction probed at @bp_addr,
+ * instead of stepping it.  Lockless when the slot exists (the rseq check
+ * may fault, which is fine under probe_srcu); @may_add, not under
+ * probe_srcu, creates the area and the slot, which may sleep for long.
+ * Returns false if the instruction is to be stepped.
+ */
+static bool boost_enter(struct arch_uprobe *aup, struct pt_regs *regs,
+			unsigned long bp_addr, bool may_add)
+{
+	struct xol_area *area;
+	struct boost_area *ba;
+	int slot = -1;
+
+	if (!arch_uprobe_boost_now(aup, regs))
+		return false;
+	ba = boost_area_of(current->mm);
+	if (ba && READ_ONCE(ba->gone))
+		return false;
+	if (ba)
+		slot = boost_find(ba, aup, bp_addr);
+	if (slot < 0) {
+		if (!may_add || (ba && READ_ONCE(ba->nr) >= BOOST_SLOTS))
+			return false;
+		if (!ba) {
+			area = xol_area_current();
+			if (!area || READ_ONCE(area->boost_failed))
+				return false;
+			ba = boost_area_of(current->mm);
+			if (!ba)
+				ba = boost_area_setup(area);
+			if (!ba)
+				return false;
+		}
+	}
+	/* After the cheap checks: it reads user memory. */
+	if (boost_in_rseq(bp_addr))
+		return false;
+	if (slot < 0) {
+		slot = boost_add(ba, aup, bp_addr);
+		if (slot < 0)
+			return false;
+	}
+	instruction_pointer_set(regs, boost_slot_addr(ba, slot));
+	return true;
+}
+
+/* Is @addr in a written slot of @ba?  Then its slot and offset in it. */
+static bool boost_slot_of(struct boost_area *ba, unsigned long addr,
+			  unsigned int *slot, unsigned int *off)
+{
+	if (addr - ba->base >= BOOST_SIZE)
+		return false;
+	*slot = (addr - ba->base) / BOOST_SLOT_BYTES;
+	*off = (addr - ba->base) % BOOST_SLOT_BYTES;
+	/* Pairs with the release in boost_add(). */
+	return *slot < smp_load_acquire(&ba->nr);
+}
+
+/* Is current at @addr in its boost area?  Then the area, slot and offset. */
+static bool boost_locate(unsigned long addr, struct boost_area **pba,
+			 unsigned int *slot, unsigned int *off)
+{
+	if (current->flags & (PF_KTHREAD | PF_IO_WORKER))
+		return false;
+	*pba = boost_area_of(current->mm);
+	return *pba && !READ_ONCE((*pba)->gone) && boost_slot_of(*pba, addr, slot, off);
+}
+
+/*
+ * The original address for @ip in slot @slot of @ba at offset @off: the
+ * probed instruction before it ran, the next one after; 0 for an offset
+ * inside an instruction.
+ */
+static unsigned long boost_orig_addr(struct boost_area *ba, unsigned int slot,
+				     unsigned int off)
+{
+	if (off == 0 || off == BOOST_HALF)
+		return ba->vaddr[slot];
+	if (off == ba->ilen[slot] || off == BOOST_HALF + ba->ilen[slot])
+		return ba->vaddr[slot] + ba->ilen[slot];
+	return 0;
+}
+
+static void boost_release(struct uprobe_task *ut)
+{
+	struct probe_task *pt = to_probe_task(ut);
+
+	if (pt->boost_hold) {
+		pt->boost_hold = false;
+		arch_uprobe_boost_hold(false);
+	}
+}
+
+/*
+ * A signal the task raised itself (the instruction faulted in the run
+ * half) is pending: then it is delivered at the probed address at once,
+ * not after running the instruction again in the hold half, where it may
+ * not fault any more, or touch a poisoned page a second time.  Delivering
+ * it there is right whatever raised it: the instruction has not run.
+ */
+static bool boost_sync_signal_pending(void)
+{
+	struct sighand_struct *sighand = current_sighand();
+	sigset_t *pending = &current->pending.signal;
+	bool sync;
+
+	spin_lock_irq(&sighand->siglock);
+	sync = sigismember(pending, SIGSEGV) || sigismember(pending, SIGBUS) ||
+	       sigismember(pending, SIGILL) || sigismember(pending, SIGTRAP) ||
+	       sigismember(pending, SIGFPE) || sigismember(pending, SIGSYS);
+	spin_unlock_irq(&sighand->siglock);
+	return sync;
+}
+
+/*
+ * get_signal() found current at @regs, with a signal pending; see "Boosted
+ * slots" above.  Returns true to hold the signal back for now.
+ */
+static bool boost_deny_signal(struct pt_regs *regs)
+{
+	struct uprobe_task *ut = current->utask;
+	bool fatal = __fatal_signal_pending(current);
+	unsigned int slot, off;
+	struct boost_area *ba;
+	unsigned long orig;
+
+	if (!ut || !user_mode(regs) ||
+	    !boost_locate(instruction_pointer(regs), &ba, &slot, &off))
+		return false;
+	orig = boost_orig_addr(ba, slot, off);
+	if (!orig)
+		return false;	/* the program jumped into the slot itself */
+
+	if (off == 0 && !fatal && !boost_sync_signal_pending()) {
+		/* Not run yet: run it where a breakpoint follows it. */
+		instruction_pointer_set(regs, boost_slot_addr(ba, slot) + BOOST_HALF);
+		to_probe_task(ut)->boost_hold = true;
+		arch_uprobe_boost_hold(true);
+		signals_hold();
+		return true;
+	}
+	if (off == BOOST_HALF && !fatal && to_probe_task(ut)->boost_hold &&
+	    !arch_uprobe_xol_was_trapped(current)) {
+		/* Another signal came before the instruction ran. */
+		signals_hold();
+		return true;
+	}
+
+	/*
+	 * Dying, or the instruction faulted: report it at the probe.  Or it
+	 * ran, and the jump back or the breakpoint is all that is left.
+	 */
+	instruction_pointer_set(regs, orig);
+	boost_release(ut);
+	return false;
+}
+
+/* The breakpoint of a hold half: the held instruction has run. */
+static bool boost_hold_done(struct pt_regs *regs, unsigned long bp_addr)
+{
+	struct uprobe_task *ut = current->utask;
+	unsigned int slot, off;
+	struct boost_area *ba;
+
+	if (!ut || !to_probe_task(ut)->boost_hold ||
+	    !boost_locate(bp_addr, &ba, &slot, &off) ||
+	    off != BOOST_HALF + ba->ilen[slot])
+		return false;
+	instruction_pointer_set(regs, ba->vaddr[slot] + ba->ilen[slot]);
+	boost_release(ut);
+	xol_release_signals();
+	return true;
+}
+
+/* The original address for an IP in the boost area, else @ip. */
+static unsigned long boost_trap_addr(unsigned long ip)
+{
+	unsigned int slot, off;
+	struct boost_area *ba;
+
+	if (!boost_locate(ip, &ba, &slot, &off))
+		return ip;
+	return boost_orig_addr(ba, slot, off) ?: ip;
 }
 
 /*
@@ -2611,6 +3172,8 @@ static void xol_begin_step(struct uprobe *probe, struct pt_regs *regs,
 static struct uprobe *bp_serve_hit(struct uprobe *probe, struct pt_regs *regs,
 				   unsigned long bp_addr)
 {
+	struct uprobe_task *ut;
+
 	/* Handlers see the probed IP, and any early exit re-executes there. */
 	instruction_pointer_set(regs, bp_addr);
 
@@ -2619,9 +3182,13 @@ static struct uprobe *bp_serve_hit(struct uprobe *probe, struct pt_regs *regs,
 	 * redirected the task or removed the breakpoint (the original then
 	 * runs in place), or the instruction was emulated.
 	 */
-	if (!task_probe_state() || arch_uprobe_ignore(&probe->ainsn, regs) ||
-	    bp_run_handlers(probe, regs, bp_addr) ||
-	    arch_uprobe_skip_sstep(&probe->ainsn, regs))
+	ut = task_probe_state();
+	if (!ut || arch_uprobe_ignore(&probe->ainsn, regs))
+		return NULL;
+	if (!bp_replay_take(ut, regs, bp_addr) && bp_run_handlers(probe, regs, bp_addr))
+		return NULL;
+	if (arch_uprobe_skip_sstep(&probe->ainsn, regs) ||
+	    boost_enter(&probe->ainsn, regs, bp_addr, false))
 		return NULL;
 	/*
 	 * The step outlives probe_srcu.  A probe without references has had
@@ -2652,6 +3219,8 @@ static void bp_handle_hit(struct pt_regs *regs)
 		uprobe_handle_trampoline(regs);
 		return;
 	}
+	if (unlikely(boost_hold_done(regs, bp_addr)))
+		return;
 
 	idx = srcu_read_lock(&probe_srcu);
 	probe = bp_lookup_hit(bp_addr, &trap);
@@ -2660,7 +3229,11 @@ static void bp_handle_hit(struct pt_regs *regs)
 	srcu_read_unlock(&probe_srcu, idx);
 
 	if (step) {
-		xol_begin_step(step, regs, bp_addr);
+		/* First hit of a boostable site in this mm: make its slot. */
+		if (boost_enter(&step->ainsn, regs, bp_addr, true))
+			probe_drop(step);
+		else
+			xol_begin_step(step, regs, bp_addr);
 	} else if (probe) {
 		return;
 	} else if (trap > 0) {
@@ -2690,28 +3263,6 @@ static int xol_step_settle(struct uprobe_task *ut, struct pt_regs *regs,
 }
 
 /*
- * current's signal handlers: only current itself replaces them (in exec),
- * so the pointer is stable here without rcu_read_lock().
- */
-static struct sighand_struct *current_sighand(void)
-{
-	return rcu_dereference_protected(current->sighand, 1);
-}
-
-/*
- * Signals were held back while the step was in flight (see
- * xol_hold_signals()): let get_signal() see whatever is queued now.
- */
-static void xol_release_signals(void)
-{
-	struct sighand_struct *sighand = current_sighand();
-
-	spin_lock_irq(&sighand->siglock);
-	recalc_sigpending();
-	spin_unlock_irq(&sighand->siglock);
-}
-
-/*
  * Finish current's out-of-line step.  A fix-up that failed on a transient
  * condition (-ERESTART, e.g. a user stack page that could not be faulted
  * in) restarts at the probed address, so that the hit is taken again; any
@@ -2730,6 +3281,7 @@ static void xol_step_end(struct uprobe_task *ut, struct pt_regs *regs)
 
 	if (err == -ERESTART) {
 		instruction_pointer_set(regs, probed);
+		bp_replay_mark(ut, regs);
 	} else if (unlikely(err)) {
 		probe_task_warn(current,
 				"out-of-line step of the probed instruction failed, SIGILL");
@@ -2784,6 +3336,8 @@ static void xol_hold_signals(struct uprobe_task *ut)
  * uprobe_deny_signal - hold signals back while current single-steps
  *
  * Called from get_signal() with a signal pending; see xol_hold_signals().
+ * A task in a boosted copy is moved out of it first, or held until the
+ * copied instruction has run (boost_deny_signal()).
  *
  * Return: true if no signal may be dequeued now.
  */
@@ -2792,7 +3346,7 @@ bool uprobe_deny_signal(void)
 	struct uprobe_task *ut = ut_stepping();
 
 	if (likely(!ut))
-		return false;
+		return boost_deny_signal(current_pt_regs());
 	if (task_sigpending(current))
 		xol_hold_signals(ut);
 	return true;
@@ -2803,13 +3357,14 @@ bool uprobe_deny_signal(void)
  * @regs: user registers at the trap
  *
  * Return: the probed address while current steps an instruction out of
- * line (so a fault there reports the original IP), else the IP.
+ * line, or runs a boosted copy of it (so a fault there reports the
+ * original IP), else the IP.
  */
 unsigned long uprobe_get_trap_addr(struct pt_regs *regs)
 {
 	struct uprobe_task *ut = ut_stepping();
 
-	return unlikely(ut) ? ut->vaddr : instruction_pointer(regs);
+	return unlikely(ut) ? ut->vaddr : boost_trap_addr(instruction_pointer(regs));
 }
 
 static struct notifier_block probe_die_nb = {

@@ -416,10 +416,12 @@ static void probe_find_rcu_test(struct kunit *test)
 	int i, idx;
 
 	KUNIT_ASSERT_NOT_NULL(test, base);
-	write_lock(&probe_tree_lock);
-	for (i = 0; i < ARRAY_SIZE(tree_keys); i++) {
+	/* test_probe() allocates: not under the spinning lock */
+	for (i = 0; i < ARRAY_SIZE(tree_keys); i++)
 		u[i] = test_probe(test, fake_inode(base, tree_keys[i].inode),
 				  tree_keys[i].offset);
+	write_lock(&probe_tree_lock);
+	for (i = 0; i < ARRAY_SIZE(tree_keys); i++) {
 		write_seqcount_begin(&probe_tree_seq);
 		KUNIT_EXPECT_NULL(test, probe_tree_add(&probe_tree, u[i]));
 		write_seqcount_end(&probe_tree_seq);
@@ -500,6 +502,85 @@ static void rinst_pool_test(struct kunit *test)
 	rinst_release(ut, again);
 	KUNIT_EXPECT_EQ(test, refcount_read(&probe->usage), 1);
 	utask_free(ut);
+}
+
+/*
+ * A hit put back at its breakpoint (no XOL slot, a fix-up to retry) is
+ * recognised once, by address and stack pointer, and only by the same
+ * task state: another address, another stack or a second trap runs the
+ * handlers again.
+ */
+static void bp_replay_test(struct kunit *test)
+{
+	struct uprobe_task *ut = utask_alloc();
+	struct pt_regs regs = {};
+
+	KUNIT_ASSERT_NOT_NULL(test, ut);
+	KUNIT_EXPECT_FALSE(test, bp_replay_take(ut, &regs, 0));
+
+	instruction_pointer_set(&regs, 0x401000);
+	test_set_user_sp(&regs, 0x7000);
+	bp_replay_mark(ut, &regs);
+	KUNIT_EXPECT_FALSE(test, bp_replay_take(ut, &regs, 0x401004));
+	/* the mismatch forgot it */
+	KUNIT_EXPECT_FALSE(test, bp_replay_take(ut, &regs, 0x401000));
+
+	bp_replay_mark(ut, &regs);
+	test_set_user_sp(&regs, 0x6f00);	/* a signal frame, say */
+	KUNIT_EXPECT_FALSE(test, bp_replay_take(ut, &regs, 0x401000));
+
+	test_set_user_sp(&regs, 0x7000);
+	bp_replay_mark(ut, &regs);
+	KUNIT_EXPECT_TRUE(test, bp_replay_take(ut, &regs, 0x401000));
+	KUNIT_EXPECT_FALSE(test, bp_replay_take(ut, &regs, 0x401000));
+	utask_free(ut);
+}
+
+/*
+ * Boost slots are found by address and instruction bytes, and an IP in a
+ * slot maps back to the probed instruction before it ran (the start of
+ * either half) and to the next one after (the jump back, the breakpoint).
+ */
+static void boost_slot_test(struct kunit *test)
+{
+	struct boost_area *ba = kunit_kzalloc(test, sizeof(*ba), GFP_KERNEL);
+	struct arch_uprobe a = {}, b = {};
+	unsigned int slot, off;
+	unsigned long s1;
+
+	KUNIT_ASSERT_NOT_NULL(test, ba);
+	ba->base = 0x7f0000000000UL;
+	memset(&a.insn, 0x11, sizeof(a.insn));
+	memset(&b.insn, 0x22, sizeof(b.insn));
+	ba->vaddr[0] = 0x401000;
+	ba->ilen[0] = 3;
+	memcpy(ba->key[0], &a.insn, BOOST_KEY_BYTES);
+	/* the same address with another instruction (a new mapping there) */
+	ba->vaddr[1] = 0x401000;
+	ba->ilen[1] = 4;
+	memcpy(ba->key[1], &b.insn, BOOST_KEY_BYTES);
+	ba->nr = 2;
+
+	KUNIT_EXPECT_EQ(test, boost_find(ba, &a, 0x401000), 0);
+	KUNIT_EXPECT_EQ(test, boost_find(ba, &b, 0x401000), 1);
+	KUNIT_EXPECT_EQ(test, boost_find(ba, &a, 0x401001), -1);
+
+	s1 = boost_slot_addr(ba, 1);
+	KUNIT_EXPECT_EQ(test, s1, ba->base + BOOST_SLOT_BYTES);
+	KUNIT_ASSERT_TRUE(test, boost_slot_of(ba, s1 + 4, &slot, &off));
+	KUNIT_EXPECT_EQ(test, slot, 1U);
+	KUNIT_EXPECT_EQ(test, off, 4U);
+	KUNIT_EXPECT_EQ(test, boost_orig_addr(ba, 1, 0), 0x401000UL);
+	KUNIT_EXPECT_EQ(test, boost_orig_addr(ba, 1, BOOST_HALF), 0x401000UL);
+	KUNIT_EXPECT_EQ(test, boost_orig_addr(ba, 1, 4), 0x401004UL);
+	KUNIT_EXPECT_EQ(test, boost_orig_addr(ba, 1, BOOST_HALF + 4), 0x401004UL);
+	KUNIT_EXPECT_EQ(test, boost_orig_addr(ba, 1, 2), 0UL);
+	KUNIT_EXPECT_EQ(test, boost_orig_addr(ba, 0, 3), 0x401003UL);
+
+	/* not yet written, or outside the area */
+	KUNIT_EXPECT_FALSE(test, boost_slot_of(ba, boost_slot_addr(ba, 2), &slot, &off));
+	KUNIT_EXPECT_FALSE(test, boost_slot_of(ba, ba->base - 1, &slot, &off));
+	KUNIT_EXPECT_FALSE(test, boost_slot_of(ba, ba->base + BOOST_SIZE, &slot, &off));
 }
 
 static struct return_instance *ret_group_seen[4];
@@ -592,6 +673,8 @@ static struct kunit_case uprobes_core_cases[] = {
 	KUNIT_CASE(probe_find_rcu_test),
 	KUNIT_CASE(rinst_pool_test),
 	KUNIT_CASE(ret_group_test),
+	KUNIT_CASE(bp_replay_test),
+	KUNIT_CASE(boost_slot_test),
 	{}
 };
 

@@ -9,12 +9,18 @@
 . "$(dirname "$0")/lib.sh"
 obj=$BUILD/obj-debug frag=$BUILD/debug.config log=$BUILD/check-debug.log
 cat "$TOP/config/uprobes.config" "$TOP/config/debug.config" > "$frag"
-"$TOP/scripts/build.sh" "$SRC" "$obj" "$frag"
+# A bzImage: KASAN's instrumented memcmp() faults in the PVH entry path
+# that QEMU's direct boot of a vmlinux takes, before the shadow exists.
+"$TOP/scripts/build.sh" "$SRC" "$obj" "$frag" bzImage
 while read -r o; do
 	grep -qx "$o" "$obj/.config" || die "$o did not stick in $obj/.config"
 done < <(grep '^CONFIG_.*=y$' "$frag")
 # KASAN and lockdep make the guest three to four times slower under TCG.
 # slub_debug=FZPU: consistency checks, red zones, poisoning, owner tracking.
-BOOT_TIMEOUT=${BOOT_TIMEOUT:-5400} BOOT_ARGS="CHECK_DEBUG=1 slub_debug=FZPU ${BOOT_ARGS:-}" \
-	"$TOP/scripts/boot.sh" "$obj/vmlinux" "$TOP/guest/check.sh" "$log"
+# acpi=noirq: that slow, the AML of QEMU's _PRT runs into ACPICA's loop
+# timeout, virtio gets no interrupt and the 9p root mount hangs. The fuzzer
+# runs a tenth of its lines: at KASAN's speed the full count takes an hour.
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-5400} \
+	BOOT_ARGS="CHECK_DEBUG=1 slub_debug=FZPU acpi=noirq FUZZ_COUNT=10000 FUZZ_DYN_COUNT=2000 ${BOOT_ARGS:-}" \
+	"$TOP/scripts/boot.sh" "$obj/arch/x86/boot/bzImage" "$TOP/guest/check.sh" "$log"
 "$TOP/scripts/report.sh" "$log"

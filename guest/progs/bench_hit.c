@@ -54,6 +54,9 @@ BENCH_FN(bf_jmp, ".byte 0xeb, 0x00\n ret");
 BENCH_FN(bf_callee, "ret");
 BENCH_FN(bf_call, "call bf_callee\n ret");
 BENCH_FN(bf_ret, "ret");
+/* Emulated since the shift patch; boosted (one trap) since the booster. */
+BENCH_FN(bf_shl, "shl $3, %rdi\n mov %rdi, %rax\n ret");
+BENCH_FN(bf_pxor, "pxor %xmm0, %xmm0\n ret");
 /* A leaf for return probes: an emulated first instruction, then work. */
 BENCH_FN(bf_leaf, "nop\n lea (%rdi, %rdi), %rax\n ret");
 /* For the fetch-argument probe: %di, +0(%si), +0(%dx):string. */
@@ -71,6 +74,7 @@ static const struct {
 	{ "bf_rip", bf_rip }, { "bf_jmp", bf_jmp },
 	{ "bf_call", bf_call }, { "bf_ret", bf_ret },
 	{ "bf_leaf", bf_leaf }, { "bf_args", bf_args },
+	{ "bf_shl", bf_shl }, { "bf_pxor", bf_pxor },
 };
 
 static const long bench_mem = 0x1234;

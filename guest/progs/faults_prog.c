@@ -1128,9 +1128,11 @@ static void step_hit(int k, struct step *s)
 		bad(s, "%ld of %ld return records without ret=0x10", wrong, rets);
 	if (hit_is_ret && rets > 1)
 		bad(s, "%ld return records for one return", rets);
-	if (hits > 1)
+	/* a hit retried after a fault must not run its handlers again */
+	if (hits > 1) {
 		s->kind = K_REPEATED;
-	else if (hits == 0 || (hit_is_ret && rets == 0))
+		bad(s, "one call counted as %ld hits", hits);
+	} else if (hits == 0 || (hit_is_ret && rets == 0))
 		s->kind = K_SKIPPED;
 	else
 		s->kind = s->injected ? K_ABSORBED : K_NONE;

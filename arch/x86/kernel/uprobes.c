@@ -392,6 +392,13 @@ static const struct uprobe_xol_ops stepped_xol_ops = {
 	.cancel		= uprobe_swap_scratch,
 };
 
+/* Stepped like the above when it is not run boosted (see below) */
+static const struct uprobe_xol_ops boost_xol_ops = {
+	.prepare	= stepped_prepare,
+	.finish		= stepped_finish,
+	.cancel		= uprobe_swap_scratch,
+};
+
 /* Architectural no-ops only move IP; uses the defparam layout (FIX_IP) */
 static bool nop_emulate(struct arch_uprobe *aup, struct pt_regs *regs)
 {
@@ -469,8 +476,17 @@ static unsigned long ua_sext(unsigned long val, unsigned int size)
 	    : [d] "+q" (dst), [f] "=r" (flags)				\
 	    : [s] "q" ((type)(src)) : "cc")
 
-/* @op names the destination %[d] and, for binary operations, %[s] */
-#define UA_OP(name, op)							\
+/* Shifts and rotates: the count goes in %cl, as the instruction wants */
+#define UA_ASM_CL(op, type, dst, src, flags)				\
+	asm(op "\n\tpushf\n\tpop %[f]"					\
+	    : [d] "+q" (dst), [f] "=r" (flags)				\
+	    : "c" ((u8)(src)) : "cc")
+
+/*
+ * @op names the destination %[d] and, for binary operations, %[s] (or
+ * %%cl for @asm_op UA_ASM_CL)
+ */
+#define UA_FN(name, op, asm_op)						\
 static unsigned long ua_##name(unsigned long d, unsigned long s,	\
 			       unsigned int size, unsigned long *flags)	\
 {									\
@@ -480,18 +496,21 @@ static unsigned long ua_##name(unsigned long d, unsigned long s,	\
 									\
 	switch (size) {							\
 	case 1:								\
-		UA_ASM(op, u8, b, s, *flags);				\
+		asm_op(op, u8, b, s, *flags);				\
 		return b;						\
 	case 2:								\
-		UA_ASM(op, u16, w, s, *flags);				\
+		asm_op(op, u16, w, s, *flags);				\
 		return w;						\
 	case 4:								\
-		UA_ASM(op, u32, l, s, *flags);				\
+		asm_op(op, u32, l, s, *flags);				\
 		return l;						\
 	}								\
-	UA_ASM(op, unsigned long, d, s, *flags);			\
+	asm_op(op, unsigned long, d, s, *flags);			\
 	return d;							\
 }
+
+#define UA_OP(name, op)		UA_FN(name, op, UA_ASM)
+#define UA_SHIFT_OP(name, op)	UA_FN(name, op " %%cl, %[d]", UA_ASM_CL)
 
 UA_OP(add, "add %[s], %[d]")
 UA_OP(or, "or %[s], %[d]")
@@ -501,6 +520,11 @@ UA_OP(xor, "xor %[s], %[d]")
 UA_OP(inc, "inc %[d]")
 UA_OP(dec, "dec %[d]")
 UA_OP(neg, "neg %[d]")
+UA_SHIFT_OP(rol, "rol")
+UA_SHIFT_OP(ror, "ror")
+UA_SHIFT_OP(shl, "shl")
+UA_SHIFT_OP(shr, "shr")
+UA_SHIFT_OP(sar, "sar")
 
 /*
  * Result of an arithmetic @op on @d and @s, and in *@flags the EFLAGS it
@@ -528,16 +552,40 @@ static unsigned long ua_arith(u8 op, unsigned long d, unsigned long s,
 		return ua_dec(d, s, size, flags);
 	case UA_NEG:
 		return ua_neg(d, s, size, flags);
+	case UA_ROL:
+		return ua_rol(d, s, size, flags);
+	case UA_ROR:
+		return ua_ror(d, s, size, flags);
+	case UA_SHL:
+		return ua_shl(d, s, size, flags);
+	case UA_SHR:
+		return ua_shr(d, s, size, flags);
+	case UA_SAR:
+		return ua_sar(d, s, size, flags);
 	}
 	return ~d;		/* UA_NOT */
 }
 
-/* The EFLAGS bits @op defines: INC and DEC leave CF, NOT touches none */
+/*
+ * The EFLAGS bits @op writes: INC and DEC leave CF, NOT touches none, a
+ * rotate only CF and OF.  Shifts and rotates by a count of zero write none,
+ * but they are never emulated.  Bits the SDM leaves undefined (AF of a
+ * shift, OF of a shift or rotate by more than one) are written too, with
+ * what this CPU gave them.
+ */
 static unsigned long ua_flags_written(u8 op)
 {
-	if (op == UA_INC || op == UA_DEC)
+	switch (op) {
+	case UA_INC:
+	case UA_DEC:
 		return UA_ARITH_FLAGS & ~X86_EFLAGS_CF;
-	return op <= UA_NEG ? UA_ARITH_FLAGS : 0;
+	case UA_ROL:
+	case UA_ROR:
+		return X86_EFLAGS_CF | X86_EFLAGS_OF;
+	case UA_NOT:
+		return 0;
+	}
+	return op <= UA_SAR ? UA_ARITH_FLAGS : 0;
 }
 
 /* Condition code @cc (the low nibble of jcc/setcc/cmovcc) on @flags */
@@ -706,7 +754,7 @@ static bool ua_stack_op(struct arch_uprobe *aup, struct pt_regs *regs)
 static bool alu_emulate(struct arch_uprobe *aup, struct pt_regs *regs)
 {
 	unsigned int size = aup->alu.size, esize = size;
-	unsigned long e = 0, src, dst, res, flags = 0, ea = 0;
+	unsigned long e = 0, src, dst, res, flags = 0, ea = 0, count = 0;
 	bool e_dst = !(aup->alu.form & UA_GE);
 	u8 form = aup->alu.form, op = aup->alu.op;
 
@@ -734,6 +782,13 @@ static bool alu_emulate(struct arch_uprobe *aup, struct pt_regs *regs)
 		break;
 	}
 
+	if (form & UA_CL) {
+		/* masked as the CPU masks it; a zero count is left to the CPU */
+		count = regs->cx & (size == 8 ? 0x3f : 0x1f);
+		if (!count)
+			return false;
+	}
+
 	if (form & UA_MEM) {
 		unsigned long base = 0;
 
@@ -753,6 +808,8 @@ static bool alu_emulate(struct arch_uprobe *aup, struct pt_regs *regs)
 
 	if (form & UA_IMM)
 		src = aup->alu.imm;
+	else if (form & UA_CL)
+		src = count;
 	else
 		src = e_dst ? ua_get_reg(regs, aup->alu.reg) : e;
 	dst = e_dst ? e : ua_get_reg(regs, aup->alu.reg);
@@ -829,6 +886,7 @@ static const struct uprobe_xol_ops *const uprobe_class_ops[UPROBE_INSN_NR_CLASSE
 	[UPROBE_INSN_BRANCH]	= &branch_xol_ops,
 	[UPROBE_INSN_PUSH]	= &push_xol_ops,
 	[UPROBE_INSN_ALU]	= &alu_xol_ops,
+	[UPROBE_INSN_BOOST]	= &boost_xol_ops,
 };
 
 /*
@@ -1000,6 +1058,79 @@ int arch_uprobe_pre_xol(struct arch_uprobe *aup, struct pt_regs *regs)
 int arch_uprobe_post_xol(struct arch_uprobe *aup, struct pt_regs *regs)
 {
 	return uprobe_step_end(aup, regs, true);
+}
+
+/* jmp *0(%rip), then the 8-byte target */
+#define BOOST_JMP_BYTES		14
+
+/**
+ * arch_uprobe_boost_image - a boosted copy of the probed instruction
+ * @aup: the probe, of class UPROBE_INSN_BOOST
+ * @vaddr: the probed address
+ * @run: the instruction, then a jump to @vaddr plus its length
+ * @hold: the instruction, then int3
+ * @size: bytes in each of @run and @hold
+ *
+ * The jump back is absolute (the copy may be more than 2 GiB away) and
+ * indirect through the 8 bytes after it, which only the copy reads.
+ *
+ * Return: the instruction's length, or -EOPNOTSUPP.
+ */
+int arch_uprobe_boost_image(struct arch_uprobe *aup, unsigned long vaddr,
+			    u8 *run, u8 *hold, size_t size)
+{
+	unsigned int len = aup->defparam.ilen;
+
+	if (aup->ops != &boost_xol_ops || len + BOOST_JMP_BYTES > size)
+		return -EOPNOTSUPP;
+	/* int3 after the jump stops straight-line speculation, and strays */
+	memset(run, INT3_INSN_OPCODE, size);
+	memset(hold, INT3_INSN_OPCODE, size);
+	memcpy(run, aup->insn, len);
+	run[len] = 0xff;			/* jmp *disp32(%rip), ModRM 25 */
+	run[len + 1] = 0x25;
+	put_unaligned(0, (u32 *)&run[len + 2]);
+	put_unaligned((u64)(vaddr + len), (u64 *)&run[len + 6]);
+	memcpy(hold, aup->insn, len);
+	hold[len] = INT3_INSN_OPCODE;
+	return len;
+}
+
+/**
+ * arch_uprobe_boost_now - may this hit run the boosted copy?
+ * @aup: the probe
+ * @regs: the task's registers at the hit
+ *
+ * Not while the task is single-stepped (by a debugger or itself: the step
+ * trap must come after the original instruction, from the step path),
+ * nor with data breakpoints armed (a hit in the copy would be reported
+ * inside it), nor for a task that is not in 64-bit mode now.
+ *
+ * Return: true to run the copy.
+ */
+bool arch_uprobe_boost_now(struct arch_uprobe *aup, struct pt_regs *regs)
+{
+	return aup->ops == &boost_xol_ops && user_64bit_mode(regs) &&
+	       !(regs->flags & X86_EFLAGS_TF) && !ua_watchpoints_armed();
+}
+
+/**
+ * arch_uprobe_boost_hold - mark, or unmark, a held boosted copy in flight
+ * @hold: before (true) or after (false) it runs
+ *
+ * As for a step: an exception in the copy replaces the UPROBE_TRAP_NR
+ * mark, which arch_uprobe_xol_was_trapped() then sees.
+ */
+void arch_uprobe_boost_hold(bool hold)
+{
+	struct arch_uprobe_task *at = &current->utask->autask;
+
+	if (hold) {
+		at->saved_trap_nr = current->thread.trap_nr;
+		current->thread.trap_nr = UPROBE_TRAP_NR;
+	} else if (current->thread.trap_nr == UPROBE_TRAP_NR) {
+		current->thread.trap_nr = at->saved_trap_nr;
+	}
 }
 
 /**

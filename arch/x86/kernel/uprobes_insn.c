@@ -553,8 +553,10 @@ static bool ua_decode_rm(struct insn *insn, struct arch_uprobe_alu *a,
  * Is @insn one alu_emulate() handles?  Then fill aup->alu, keeping the
  * fixups and length the stepped fallback was set up with, and switch
  * aup->ops.  Not handled, and stepped (see also ua_prefixes_ok()):
- * adc/sbb (they take CF as an input; rare in compiled prologues), xchg
- * with memory (implicitly locked), test f6/f7 /1 (an undocumented alias),
+ * adc/sbb and rcl/rcr (they take CF as an input; rare in compiled code),
+ * shifts and rotates by an immediate count of zero, xchg with memory
+ * (implicitly locked), test f6/f7 /1 and shift c0/c1/d0-d3 /6 (undocumented
+ * aliases),
  * the moffs forms a0-a3, movsxd without REX.W, memory operands and stack
  * operations of 32-bit tasks, and 16-bit stack operations.
  */
@@ -710,6 +712,29 @@ static bool uprobe_setup_alu(struct arch_uprobe *aup, struct insn *insn, bool x8
 			if (opc1 == 0xf6)
 				a.size = 1;
 			break;
+		case 0xc0:
+		case 0xc1:
+		case 0xd0 ... 0xd3:
+			/* rcl and rcr take CF as an input; /6 is undocumented */
+			switch (X86_MODRM_REG(modrm)) {
+			case 0:
+			case 1:
+				a.op = UA_ROL + X86_MODRM_REG(modrm);
+				break;
+			case 4:
+			case 5:
+				a.op = UA_SHL + X86_MODRM_REG(modrm) - 4;
+				break;
+			case 7:
+				a.op = UA_SAR;
+				break;
+			default:
+				return false;
+			}
+			if (!(opc1 & 1))
+				a.size = 1;
+			a.form |= opc1 >= 0xd2 ? UA_CL : UA_IMM;
+			break;
 		case 0xfe:
 		case 0xff:
 			if (X86_MODRM_REG(modrm) > 1)
@@ -767,6 +792,19 @@ static bool uprobe_setup_alu(struct arch_uprobe *aup, struct insn *insn, bool x8
 	else
 		a.imm = (long)insn->immediate.value;	/* sign-extended */
 	a.imm = ua_zext(a.imm, a.size);
+
+	if (a.op >= UA_ROL && a.op <= UA_SAR && (a.form & UA_IMM)) {
+		/* d0/d1 shift by one; the CPU masks the count to 5 or 6 bits */
+		a.imm = opc1 >= 0xd0 ? 1 : (u8)insn->immediate.value;
+		a.imm &= a.size == 8 ? 0x3f : 0x1f;
+		/*
+		 * A count of zero changes no flag, and whether it still
+		 * writes (zero-extends) a 32-bit destination is not spelled
+		 * out by the SDM: leave it to the CPU.
+		 */
+		if (!a.imm)
+			return false;
+	}
 
 	if ((a.rm != UA_NOREG && (a.rm & 0xf) >= ARRAY_SIZE(uprobe_gpr_offset)) ||
 	    (a.index != UA_NOREG && a.index >= ARRAY_SIZE(uprobe_gpr_offset)) ||
@@ -849,5 +887,16 @@ int uprobe_insn_classify(struct arch_uprobe *aup, bool x86_64, bool vc,
 	}
 	if (!insn_is_avx(&insn) && uprobe_setup_alu(aup, &insn, x86_64))
 		return UPROBE_INSN_ALU;
+	/*
+	 * What the step only moves back to the original address, having no
+	 * RIP-relative operand, branch, call or pushed flags, behaves the
+	 * same at any address: it can also run from a copy that jumps back
+	 * to the next instruction.  Refused instructions (system calls,
+	 * far transfers, iret, mov to %ss, what the kernel emulates on #GP)
+	 * never get here.  64-bit tasks only: the jump back is an absolute
+	 * indirect one.
+	 */
+	if (x86_64 && aup->defparam.fixups == UPROBE_FIX_IP)
+		return UPROBE_INSN_BOOST;
 	return UPROBE_INSN_STEP;
 }

@@ -20,6 +20,7 @@ enum uprobe_insn_class {
 	UPROBE_INSN_BRANCH,	/* emulated: relative jmp/jcc/call/loop */
 	UPROBE_INSN_PUSH,	/* emulated: push reg */
 	UPROBE_INSN_ALU,	/* emulated: moves, arithmetic, stack ops */
+	UPROBE_INSN_BOOST,	/* stepped, or run from a copy with a jump back */
 	UPROBE_INSN_NR_CLASSES
 };
 
@@ -63,6 +64,8 @@ enum uprobe_alu_op {
 	/* 0-7 in the order of the ALU opcodes 00-3d and group 1 ModRM.reg */
 	UA_ADD, UA_OR, UA_ADC, UA_SBB, UA_AND, UA_SUB, UA_XOR, UA_CMP,
 	UA_TEST, UA_INC, UA_DEC, UA_NEG, UA_NOT,
+	/* shifts and rotates: group 2 of opcodes c0, c1 and d0-d3 */
+	UA_ROL, UA_ROR, UA_SHL, UA_SHR, UA_SAR,
 	UA_MOV, UA_MOVZX, UA_MOVSX, UA_CMOVCC, UA_SETCC, UA_LEA, UA_XCHG,
 	/* stack operations: 64-bit tasks only */
 	UA_PUSH, UA_POP, UA_LEAVE, UA_RET,
@@ -77,6 +80,7 @@ enum uprobe_alu_op {
 #define UA_IMM		0x04	/* the source is alu.imm, the destination r/m */
 #define UA_RIP		0x08	/* the memory operand is RIP-relative */
 #define UA_64		0x10	/* decoded for 64-bit mode */
+#define UA_CL		0x20	/* a shift or rotate count is in %cl */
 
 static inline unsigned long ua_zext(unsigned long val, unsigned int size)
 {

@@ -29,6 +29,7 @@ enum ut_class {
 	UT_NOP,		/* emulated no-op */
 	UT_ALU,		/* emulated move/arithmetic, stepped fallback FIX_IP */
 	UT_ALU_ABS,	/* emulated, stepped fallback leaves IP alone (ret) */
+	UT_BOOST,	/* run from a copy that jumps back, or stepped (FIX_IP) */
 };
 
 /* Expected RIP-relative scratch register */
@@ -57,17 +58,17 @@ static const struct ut_insn_case ut_insn_cases[] = {
 	I64("nop", UT_NOP, 0, 0x90),
 	I64("66 nop", UT_NOP, 0, 0x66, 0x90),
 	I64("rex.w nop", UT_NOP, 0, 0x48, 0x90),
-	I64("xchg %eax,%r8d", UT_STEP, 0, 0x41, 0x90),
+	I64("xchg %eax,%r8d", UT_BOOST, 0, 0x41, 0x90),
 	I64("pause", UT_NOP, 0, 0xf3, 0x90),
 	I64("nopl (%rax)", UT_NOP, 0, 0x0f, 0x1f, 0x00),
 	I64("nopw 0(%rax,%rax)", UT_NOP, 0, 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00),
 	I64("nopw %cs:0(%rax,%rax)", UT_NOP, 0,
 	    0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00),
 	I64("nopl 0(%rip) (no access)", UT_NOP, 0, 0x0f, 0x1f, 0x05, 1, 2, 3, 4),
-	I64("hint nop 0f 1f /1", UT_STEP, 0, 0x0f, 0x1f, 0x08),
+	I64("hint nop 0f 1f /1", UT_BOOST, 0, 0x0f, 0x1f, 0x08),
 	I64("endbr64", UT_NOP, 0, 0xf3, 0x0f, 0x1e, 0xfa),
 	I64("endbr32", UT_NOP, 0, 0xf3, 0x0f, 0x1e, 0xfb),
-	I64("rdsspq %rax", UT_STEP, 0, 0xf3, 0x48, 0x0f, 0x1e, 0xc8),
+	I64("rdsspq %rax", UT_BOOST, 0, 0xf3, 0x48, 0x0f, 0x1e, 0xc8),
 	I64("jmp rel8", UT_BRANCH, 0, 0xeb, 0x10),
 	I64("jmp rel32", UT_BRANCH, 0, 0xe9, 0x00, 0x10, 0x00, 0x00),
 	I64("call rel32", UT_BRANCH, 0, 0xe8, 0xfb, 0xff, 0xff, 0xff),
@@ -81,7 +82,7 @@ static const struct ut_insn_case ut_insn_cases[] = {
 	I64("push %r15", UT_PUSH, 0, 0x41, 0x57),
 	I64("push %r12", UT_PUSH, 0, 0x41, 0x54),
 	I64("push %rsp", UT_PUSH, 0, 0x54),
-	I64("pushw %bx (16-bit)", UT_STEP, 0, 0x66, 0x53),
+	I64("pushw %bx (16-bit)", UT_BOOST, 0, 0x66, 0x53),
 	I32("push %ebp", UT_PUSH, 0x55),
 	I32("jmp rel32 (32-bit)", UT_BRANCH, 0xe9, 0x00, 0x10, 0x00, 0x00),
 	I32("call rel32 (32-bit)", UT_BRANCH, 0xe8, 0x00, 0x00, 0x00, 0x00),
@@ -108,25 +109,25 @@ static const struct ut_insn_case ut_insn_cases[] = {
 	I64("sub $0x10,%rsp", UT_ALU, 0, 0x48, 0x83, 0xec, 0x10),
 	I64("mov %fs:0x28,%rax", UT_ALU, 0,
 	    0x64, 0x48, 0x8b, 0x04, 0x25, 0x28, 0, 0, 0),
-	I64("lock cmpxchg %ecx,(%rdx)", UT_STEP, 0, 0xf0, 0x0f, 0xb1, 0x0a),
-	I64("lock addl $1,(%rdi)", UT_STEP, 0, 0xf0, 0x83, 0x07, 0x01),
-	I64("movsb", UT_STEP, 0, 0xa4),
-	I64("stosq", UT_STEP, 0, 0x48, 0xab),
-	I64("in $0x60,%al", UT_STEP, 0, 0xe4, 0x60),
-	I64("out %al,(%dx)", UT_STEP, 0, 0xee),
-	I64("insb", UT_STEP, 0, 0x6c),
-	I64("hlt", UT_STEP, 0, 0xf4),
-	I64("ud2", UT_STEP, 0, 0x0f, 0x0b),
-	I64("cpuid", UT_STEP, 0, 0x0f, 0xa2),
-	I64("rdtsc", UT_STEP, 0, 0x0f, 0x31),
-	I64("xabort $1", UT_STEP, 0, 0xc6, 0xf8, 0x01),
-	I64("xend", UT_STEP, 0, 0x0f, 0x01, 0xd5),
+	I64("lock cmpxchg %ecx,(%rdx)", UT_BOOST, 0, 0xf0, 0x0f, 0xb1, 0x0a),
+	I64("lock addl $1,(%rdi)", UT_BOOST, 0, 0xf0, 0x83, 0x07, 0x01),
+	I64("movsb", UT_BOOST, 0, 0xa4),
+	I64("stosq", UT_BOOST, 0, 0x48, 0xab),
+	I64("in $0x60,%al", UT_BOOST, 0, 0xe4, 0x60),
+	I64("out %al,(%dx)", UT_BOOST, 0, 0xee),
+	I64("insb", UT_BOOST, 0, 0x6c),
+	I64("hlt", UT_BOOST, 0, 0xf4),
+	I64("ud2", UT_BOOST, 0, 0x0f, 0x0b),
+	I64("cpuid", UT_BOOST, 0, 0x0f, 0xa2),
+	I64("rdtsc", UT_BOOST, 0, 0x0f, 0x31),
+	I64("xabort $1", UT_BOOST, 0, 0xc6, 0xf8, 0x01),
+	I64("xend", UT_BOOST, 0, 0x0f, 0x01, 0xd5),
 	I64("leave", UT_ALU, 0, 0xc9),
-	I64("mov %ds,%eax", UT_STEP, 0, 0x8c, 0xd8),
-	I64("mov %eax,%es", UT_STEP, 0, 0x8e, 0xc0),
-	I64("fldz", UT_STEP, 0, 0xd9, 0xee),
-	I64("vzeroupper", UT_STEP, 0, 0xc5, 0xf8, 0x77),
-	I64("movabs 0x1122334455667788,%al", UT_STEP, 0,
+	I64("mov %ds,%eax", UT_BOOST, 0, 0x8c, 0xd8),
+	I64("mov %eax,%es", UT_BOOST, 0, 0x8e, 0xc0),
+	I64("fldz", UT_BOOST, 0, 0xd9, 0xee),
+	I64("vzeroupper", UT_BOOST, 0, 0xc5, 0xf8, 0x77),
+	I64("movabs 0x1122334455667788,%al", UT_BOOST, 0,
 	    0xa0, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11),
 	I32("mov 0x1234,%eax (disp32, not rip)", UT_STEP,
 	    0x8b, 0x05, 0x34, 0x12, 0, 0),
@@ -178,7 +179,7 @@ static const struct ut_insn_case ut_insn_cases[] = {
 	I64("movzwl (%rdi),%eax", UT_ALU, 0, 0x0f, 0xb7, 0x07),
 	I64("movsbq %al,%rax", UT_ALU, 0, 0x48, 0x0f, 0xbe, 0xc0),
 	I64("movslq %edi,%rdi", UT_ALU, 0, 0x48, 0x63, 0xff),
-	I64("movsxd without rex.w", UT_STEP, 0, 0x63, 0xff),
+	I64("movsxd without rex.w", UT_BOOST, 0, 0x63, 0xff),
 	I64("lea 0x8(%rdi,%rsi,4),%rax", UT_ALU, 0, 0x48, 0x8d, 0x44, 0xb7, 0x08),
 	I64("add $0x8,%rsp", UT_ALU, 0, 0x48, 0x83, 0xc4, 0x08),
 	I64("add (%rdi),%eax", UT_ALU, 0, 0x03, 0x07),
@@ -192,15 +193,27 @@ static const struct ut_insn_case ut_insn_cases[] = {
 	I64("test %rdi,%rdi", UT_ALU, 0, 0x48, 0x85, 0xff),
 	I64("test $0x1,%al", UT_ALU, 0, 0xa8, 0x01),
 	I64("testb $1,(%rdi)", UT_ALU, 0, 0xf6, 0x07, 0x01),
-	I64("test f7 /1 (alias)", UT_STEP, 0, 0xf7, 0xc8, 1, 0, 0, 0),
+	I64("test f7 /1 (alias)", UT_BOOST, 0, 0xf7, 0xc8, 1, 0, 0, 0),
 	I64("inc %eax", UT_ALU, 0, 0xff, 0xc0),
 	I64("decq (%rdi)", UT_ALU, 0, 0x48, 0xff, 0x0f),
 	I64("neg %rax", UT_ALU, 0, 0x48, 0xf7, 0xd8),
 	I64("not %r8", UT_ALU, 0, 0x49, 0xf7, 0xd0),
-	I64("mul %rax (not emulated)", UT_STEP, 0, 0x48, 0xf7, 0xe0),
+	I64("mul %rax (not emulated)", UT_BOOST, 0, 0x48, 0xf7, 0xe0),
+	I64("shl $3,%rax", UT_ALU, 0, 0x48, 0xc1, 0xe0, 0x03),
+	I64("shr %edx", UT_ALU, 0, 0xd1, 0xea),
+	I64("sar %cl,%r9", UT_ALU, 0, 0x49, 0xd3, 0xf9),
+	I64("rol $8,%ax", UT_ALU, 0, 0x66, 0xc1, 0xc0, 0x08),
+	I64("ror $1,(%rdi)", UT_ALU, 0, 0xd0, 0x0f),
+	I64("shlq $4,0x10(%rip)", UT_ALU, UT_SI, 0x48, 0xc1, 0x25, 0x10, 0, 0, 0, 0x04),
+	I64("shl $0,%eax (count zero)", UT_BOOST, 0, 0xc1, 0xe0, 0x00),
+	I64("shl $0x40,%rax (masked to zero)", UT_BOOST, 0, 0x48, 0xc1, 0xe0, 0x40),
+	I64("rcl $1,%eax (takes CF)", UT_BOOST, 0, 0xd1, 0xd0),
+	I64("rcr %cl,%eax (takes CF)", UT_BOOST, 0, 0xd3, 0xd8),
+	I64("sal /6 (undocumented)", UT_BOOST, 0, 0xc1, 0xf0, 0x01),
+	I32("shl $2,%eax (32-bit)", UT_ALU, 0xc1, 0xe0, 0x02),
 	I64("xchg %rax,%rbx", UT_ALU, 0, 0x48, 0x87, 0xd8),
 	I64("xchg %al,%ah", UT_ALU, 0, 0x86, 0xc4),
-	I64("xchg %eax,(%rdi) (locked)", UT_STEP, 0, 0x87, 0x07),
+	I64("xchg %eax,(%rdi) (locked)", UT_BOOST, 0, 0x87, 0x07),
 	I64("sete %al", UT_ALU, 0, 0x0f, 0x94, 0xc0),
 	I64("setne (%rdi)", UT_ALU, 0, 0x0f, 0x95, 0x07),
 	I64("cmovne %rcx,%rax", UT_ALU, 0, 0x48, 0x0f, 0x45, 0xc1),
@@ -215,20 +228,20 @@ static const struct ut_insn_case ut_insn_cases[] = {
 	I32("mov $1,%ax (32-bit)", UT_ALU, 0x66, 0xb8, 0x01, 0x00),
 	I32("lea 0x4(%esp),%ecx (32-bit)", UT_ALU, 0x8d, 0x4c, 0x24, 0x04),
 	/* declined: stepped instead */
-	I64("adc %eax,%ebx", UT_STEP, 0, 0x11, 0xc3),
-	I64("sbb $0,%rax", UT_STEP, 0, 0x48, 0x83, 0xd8, 0x00),
-	I64("lock add %eax,(%rdi)", UT_STEP, 0, 0xf0, 0x01, 0x07),
-	I64("rep add (declined)", UT_STEP, 0, 0xf3, 0x01, 0xc0),
-	I64("addr32 mov (%eax),%eax", UT_STEP, 0, 0x67, 0x8b, 0x00),
-	I64("addr32 lea", UT_STEP, 0, 0x67, 0x8d, 0x04, 0x07),
-	I64("fs gs mov (two overrides)", UT_STEP, 0, 0x64, 0x65, 0x8b, 0x00),
-	I64("pushw $1 (16-bit)", UT_STEP, 0, 0x66, 0x6a, 0x01),
-	I64("popw %bx (16-bit)", UT_STEP, 0, 0x66, 0x5b),
-	I64("leavew (16-bit)", UT_STEP, 0, 0x66, 0xc9),
+	I64("adc %eax,%ebx", UT_BOOST, 0, 0x11, 0xc3),
+	I64("sbb $0,%rax", UT_BOOST, 0, 0x48, 0x83, 0xd8, 0x00),
+	I64("lock add %eax,(%rdi)", UT_BOOST, 0, 0xf0, 0x01, 0x07),
+	I64("rep add (declined)", UT_BOOST, 0, 0xf3, 0x01, 0xc0),
+	I64("addr32 mov (%eax),%eax", UT_BOOST, 0, 0x67, 0x8b, 0x00),
+	I64("addr32 lea", UT_BOOST, 0, 0x67, 0x8d, 0x04, 0x07),
+	I64("fs gs mov (two overrides)", UT_BOOST, 0, 0x64, 0x65, 0x8b, 0x00),
+	I64("pushw $1 (16-bit)", UT_BOOST, 0, 0x66, 0x6a, 0x01),
+	I64("popw %bx (16-bit)", UT_BOOST, 0, 0x66, 0x5b),
+	I64("leavew (16-bit)", UT_BOOST, 0, 0x66, 0xc9),
 	I64("retw (16-bit)", UT_STEP_ABS, 0, 0x66, 0xc3),
 	I64("bnd ret", UT_STEP_ABS, 0, 0xf2, 0xc3),
-	I64("movabs 0x10,%eax (moffs)", UT_STEP, 0, 0xa1, 0x10, 0, 0, 0, 0, 0, 0, 0),
-	I64("vmovd %eax,%xmm0 (vex)", UT_STEP, 0, 0xc5, 0xf9, 0x6e, 0xc0),
+	I64("movabs 0x10,%eax (moffs)", UT_BOOST, 0, 0xa1, 0x10, 0, 0, 0, 0, 0, 0, 0),
+	I64("vmovd %eax,%xmm0 (vex)", UT_BOOST, 0, 0xc5, 0xf9, 0x6e, 0xc0),
 	I32("mov (%eax),%eax (32-bit memory)", UT_STEP, 0x8b, 0x00),
 	I32("mov %fs:0x0,%eax (32-bit)", UT_STEP, 0x64, 0xa1, 0, 0, 0, 0),
 	I32("pop %ebp (32-bit)", UT_STEP, 0x5d),
@@ -295,7 +308,7 @@ static const struct ut_insn_case ut_insn_cases[] = {
 
 static const char * const ut_class_name[] = {
 	"refused", "invalid", "step", "step-abs", "step-call", "step-pushf",
-	"branch", "push", "nop", "alu", "alu-abs",
+	"branch", "push", "nop", "alu", "alu-abs", "boost",
 };
 
 static const char * const ut_rip_name[] = { "none", "rsi", "rdi", "rbp" };
@@ -322,7 +335,9 @@ static void ut_classify(const struct arch_uprobe *aup, int ret, u8 *class, u8 *r
 		*class = UT_PUSH;
 		return;
 	}
-	if (aup->ops == &nop_xol_ops)
+	if (aup->ops == &boost_xol_ops)
+		*class = UT_BOOST;
+	else if (aup->ops == &nop_xol_ops)
 		*class = UT_NOP;
 	else if (aup->ops == &alu_xol_ops)
 		*class = fixups & UPROBE_FIX_IP ? UT_ALU : UT_ALU_ABS;
@@ -720,6 +735,32 @@ static const struct ut_alu_case ut_alu_cases[] = {
 	  { .si = 0, .flags = UT_FL | X86_EFLAGS_CF },
 	  { .si = 0xffffffff, .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_SF | X86_EFLAGS_PF |
 				      X86_EFLAGS_AF } },
+	{ "shl $4,%eax zero-extends", { 0xc1, 0xe0, 0x04 }, true,
+	  /* 0x18000001 << 4 = 0x80000010: last bit out 1, SF, OF = CF ^ SF = 0 */
+	  { .ax = 0xffffffff18000001, .flags = UT_FL | X86_EFLAGS_ZF },
+	  { .ax = 0x80000010, .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_SF },
+	  X86_EFLAGS_AF | X86_EFLAGS_OF },
+	{ "shr %rdx (by one)", { 0x48, 0xd1, 0xea }, true,
+	  /* OF of a shr by one is the original sign bit */
+	  { .dx = 0x8000000000000003, .flags = UT_FL | X86_EFLAGS_ZF },
+	  { .dx = 0x4000000000000001, .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_OF },
+	  X86_EFLAGS_AF },
+	{ "sar %cl,%bl (count 0x21 masked to 1)", { 0xd2, 0xfb }, true,
+	  /* 0x81 >> 1 = 0xc0, two ones: PF; CF the bit out; OF 0 for sar */
+	  { .bx = 0x1281, .cx = 0x21, .flags = UT_FL | X86_EFLAGS_OF },
+	  { .bx = 0x12c0, .cx = 0x21,
+	    .flags = UT_FL | X86_EFLAGS_CF | X86_EFLAGS_SF | X86_EFLAGS_PF },
+	  X86_EFLAGS_AF },
+	{ "rol $8,%ax keeps SF ZF PF", { 0x66, 0xc1, 0xc0, 0x08 }, true,
+	  /* 0x1234 -> 0x3412: CF the new low bit (0); OF undefined past 1 */
+	  { .ax = 0xffff1234, .flags = UT_FL | X86_EFLAGS_ZF | X86_EFLAGS_PF | X86_EFLAGS_CF },
+	  { .ax = 0xffff3412, .flags = UT_FL | X86_EFLAGS_ZF | X86_EFLAGS_PF },
+	  X86_EFLAGS_OF },
+	{ "ror %cl,%r8 (count 0x44 masked to 4)", { 0x49, 0xd3, 0xc8 }, true,
+	  /* CF the new sign bit (1) */
+	  { .r8 = 0x1f, .cx = 0x44, .flags = UT_FL },
+	  { .r8 = 0xf000000000000001, .cx = 0x44, .flags = UT_FL | X86_EFLAGS_CF },
+	  X86_EFLAGS_OF },
 	{ "or %bl,%dh (32-bit)", { 0x08, 0xde }, false,
 	  { .bx = 0x80, .dx = 0x0100, .flags = UT_FL | X86_EFLAGS_ZF },
 	  /* 0x01 | 0x80 = 0x81: sign bit, two ones */
@@ -1033,6 +1074,10 @@ static void uprobe_test_alu_memory(struct kunit *test)
 		  0x1122334455667788, 0x1122334455667707 },
 		{ "cmpq $0,(%rdi) (no write)", { 0x48, 0x83, 0x3f, 0x00 }, true, false, 0,
 		  5, 5 },
+		{ "shlq $4,(%rdi)", { 0x48, 0xc1, 0x27, 0x04 }, true, true, 0,
+		  0x8000000000000011, 0x110 },
+		{ "shl %cl,(%rdi) with %cl 0 (declined)", { 0xd3, 0x27 }, false, true, 0,
+		  0x11, 0x11 },
 		{ "pop %rax", { 0x58 }, true, false, 0, 0x1234, 0x1234, 0, 0x1234, 8 },
 		{ "push $-2", { 0x6a, 0xfe }, true, true, -8, 0, -2UL, 0, 0, -8 },
 		{ "ret", { 0xc3 }, true, false, 0, 0x402000, 0x402000, 0, 0, 8, 0x402000 },
@@ -1089,6 +1134,60 @@ static void uprobe_test_alu_memory(struct kunit *test)
 	}
 }
 
+/*
+ * The boosted copy: the instruction, then jmp *0(%rip) to the next
+ * original instruction; the hold half ends in int3 instead.  Only the
+ * boost class has one, and it must fit its half.
+ */
+static void uprobe_test_boost_image(struct kunit *test)
+{
+	static const u8 lock_add[] = { 0xf0, 0x48, 0x01, 0x07 };	/* lock add %rax,(%rdi) */
+	static const u8 jmp[] = { 0xff, 0x25, 0, 0, 0, 0 };
+	const unsigned long vaddr = 0x7f0012345678UL;
+	struct arch_uprobe aup = {};
+	u8 run[40], hold[40];
+	u64 target;
+	int i;
+
+	memcpy(aup.insn, lock_add, sizeof(lock_add));
+	KUNIT_ASSERT_EQ(test, uprobe_analyze(&aup, true), 0);
+	KUNIT_ASSERT_PTR_EQ(test, aup.ops, &boost_xol_ops);
+	memset(run, 0x55, sizeof(run));
+	memset(hold, 0x55, sizeof(hold));
+	KUNIT_ASSERT_EQ(test, arch_uprobe_boost_image(&aup, vaddr, run, hold, 32),
+			(int)sizeof(lock_add));
+	KUNIT_EXPECT_MEMEQ(test, run, lock_add, sizeof(lock_add));
+	KUNIT_EXPECT_MEMEQ(test, run + 4, jmp, sizeof(jmp));
+	memcpy(&target, run + 4 + sizeof(jmp), sizeof(target));
+	KUNIT_EXPECT_EQ(test, target, (u64)vaddr + sizeof(lock_add));
+	KUNIT_EXPECT_MEMEQ(test, hold, lock_add, sizeof(lock_add));
+	/* int3 padding to the end of each half, nothing beyond */
+	for (i = 4 + 14; i < 32; i++)
+		KUNIT_EXPECT_EQ_MSG(test, run[i], INT3_INSN_OPCODE, "run[%d]", i);
+	for (i = 4; i < 32; i++)
+		KUNIT_EXPECT_EQ_MSG(test, hold[i], INT3_INSN_OPCODE, "hold[%d]", i);
+	KUNIT_EXPECT_EQ(test, run[32], 0x55);
+	KUNIT_EXPECT_EQ(test, hold[32], 0x55);
+
+	/* a copy that would not fit its half */
+	KUNIT_EXPECT_EQ(test, arch_uprobe_boost_image(&aup, vaddr, run, hold, 17),
+			-EOPNOTSUPP);
+
+	/* emulated, RIP-relative and 32-bit instructions are never boosted */
+	memset(&aup, 0, sizeof(aup));
+	aup.insn[0] = 0x90;
+	KUNIT_ASSERT_EQ(test, uprobe_analyze(&aup, true), 0);
+	KUNIT_EXPECT_EQ(test, arch_uprobe_boost_image(&aup, vaddr, run, hold, 32), -EOPNOTSUPP);
+	memset(&aup, 0, sizeof(aup));
+	memcpy(aup.insn, (u8 []){ 0xf0, 0x48, 0x01, 0x05, 0x10, 0, 0, 0 }, 8);
+	KUNIT_ASSERT_EQ(test, uprobe_analyze(&aup, true), 0);
+	KUNIT_EXPECT_EQ(test, arch_uprobe_boost_image(&aup, vaddr, run, hold, 32), -EOPNOTSUPP);
+	memset(&aup, 0, sizeof(aup));
+	memcpy(aup.insn, (u8 []){ 0xf0, 0x01, 0x07 }, 3);	/* lock add %eax,(%edi) */
+	KUNIT_ASSERT_EQ(test, uprobe_analyze(&aup, false), 0);
+	KUNIT_EXPECT_EQ(test, arch_uprobe_boost_image(&aup, vaddr, run, hold, 32), -EOPNOTSUPP);
+}
+
 static struct kunit_case uprobe_x86_insn_cases[] = {
 	KUNIT_CASE_PARAM(uprobe_test_named_insns, ut_insn_gen_params),
 	KUNIT_CASE(uprobe_test_generated_insns),
@@ -1100,6 +1199,7 @@ static struct kunit_case uprobe_x86_insn_cases[] = {
 	KUNIT_CASE(uprobe_test_unknown_refused),
 	KUNIT_CASE(uprobe_test_call_in_slot),
 	KUNIT_CASE(uprobe_test_post_xol_restart),
+	KUNIT_CASE(uprobe_test_boost_image),
 	{}
 };
 

@@ -300,6 +300,37 @@ diff_\name\()_cont:
 	UNARY	neg
 	UNARY	not
 
+/*
+ * ---- shifts and rotates: by one, by an immediate, by %cl (a random %cl
+ * that masks to zero is stepped) ----  AF is undefined for shifts, OF for
+ * counts above one; the emulation takes both from this CPU anyway.
+ */
+	.macro	SHIFT op
+	FORM	\op\()_1r64,	0, 0, 0, F_AF, \op\()q %rax
+	FORM	\op\()_1r32,	0, 0, 0, F_AF, \op\()l $1, %r10d
+	FORM	\op\()_1r8h,	0, 0, 0, F_AF, \op\()b %ch
+	FORM	\op\()_ir64,	0, 0, 0, F_AF | F_OF, \op\()q $5, %rbx
+	FORM	\op\()_ir32,	0, 0, 0, F_AF | F_OF, \op\()l $31, %edx
+	FORM	\op\()_ir16,	0, 0, 0, F_AF | F_OF, \op\()w $9, %si
+	FORM	\op\()_ir8,	0, 0, 0, F_AF | F_OF, \op\()b $3, %r9b
+	FORM	\op\()_im64,	0, 0, 0, F_AF | F_OF, \op\()q $0x3f, %r12
+	FORM	\op\()_clr64,	0, 0, 0, F_AF | F_OF, \op\()q %cl, %rdi
+	FORM	\op\()_clr32,	0, 0, 0, F_AF | F_OF, \op\()l %cl, %eax
+	FORM	\op\()_clr8,	0, 0, 0, F_AF | F_OF, \op\()b %cl, %bl
+	FORM	\op\()_clcl,	0, 0, 0, F_AF | F_OF, \op\()b %cl, %cl
+	FORM	\op\()_m64,	B_RSI, 0, 0, F_AF | F_OF, \op\()q $7, 8(%rsi)
+	FORM	\op\()_m16,	B_RSI, 0, 0, F_AF, \op\()w 2(%rsi)
+	FORM	\op\()_clm32,	B_RSI, 0, 0, F_AF | F_OF, \op\()l %cl, 4(%rsi)
+	FORM	\op\()_rip,	0, 0, 0, F_AF | F_OF, \op\()l $3, MEM(0x14)
+	.endm
+
+	SHIFT	shl
+	SHIFT	shr
+	SHIFT	sar
+	SHIFT	rol
+	SHIFT	ror
+	SHIFT	rcl
+
 /* ---- push, pop, leave, ret ---- */
 	FORM	push_i8,	0, 0, 0, 0, pushq $-5
 	FORM	push_i32,	0, 0, 0, 0, pushq $0x12345678
@@ -393,6 +424,8 @@ diff_\name\()_cont:
 	FORM	f_neg,		B_RSI, 0, DS_RO, 0, negq (%rsi)
 	FORM	f_not,		B_RSI, 0, DS_RO, 0, notb (%rsi)
 	FORM	f_setcc,	B_RSI, 0, DS_RO, 0, sete (%rsi)
+	FORM	f_shl,		B_RSI, 0, DS_RO, F_AF | F_OF, shlq $3, (%rsi)
+	FORM	f_sar_ld,	B_RSI, 0, DS_UNMAPPED, F_AF | F_OF, sarl %cl, (%rsi)
 	FORM	f_ld_straddle,	B_RSI, 0, DS_STRADDLE, 0, movq (%rsi), %rax
 	FORM	f_st_straddle,	B_RSI, 0, DS_STRADDLE_RO, 0, movq %rax, (%rsi)
 	FORM	f_add_straddle,	B_RSI, 0, DS_STRADDLE_RO, 0, addq %rax, (%rsi)

@@ -2077,6 +2077,197 @@ TEST_F(hard, regress_xol_mremap_refused)
 		ASSERT_EQ(2 * x + 1, vals[x + 1]);
 }
 
+#ifdef __x86_64__
+/* ---- boosted instructions: run from a copy that jumps back ---- */
+
+/* Is @addr inside a [uprobes] mapping of @pid? -1 if maps cannot be read. */
+static int in_uprobes_vma(pid_t pid, unsigned long addr)
+{
+	unsigned long lo, hi;
+	char path[64], line[512];
+	int in = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "[uprobes]") && sscanf(line, "%lx-%lx", &lo, &hi) == 2 &&
+		    addr >= lo && addr < hi)
+			in = 1;
+	}
+	fclose(f);
+	return in;
+}
+
+/* Has @pid a four-page [uprobes] mapping, the boost area? */
+static bool have_boost_area(pid_t pid)
+{
+	unsigned long lo, hi;
+	char path[64], line[512];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "[uprobes]") && sscanf(line, "%lx-%lx", &lo, &hi) == 2 &&
+		    hi - lo == 4 * PAGE)
+			found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+#define BOOST_RIPS	4096
+static unsigned long boost_rips[BOOST_RIPS];
+static int boost_nrips;
+static long boost_counter;
+
+static void boost_handler(int sig, siginfo_t *si, void *ucp)
+{
+	ucontext_t *uc = ucp;
+	int n = __atomic_fetch_add(&boost_nrips, 1, __ATOMIC_RELAXED);
+
+	if (n < BOOST_RIPS)
+		boost_rips[n] = UC_PC(uc);
+	hard_boost_inc(&boost_counter);
+}
+
+/*
+ * Real-time signals from a second thread while this one runs a boosted
+ * probe in a loop, the handlers calling it too: no handler ever sees its
+ * IP inside [uprobes], the locked increment runs exactly once per call,
+ * and every call is one hit.
+ */
+TEST_F_TIMEOUT(hard, boost_signal_storm, 120)
+{
+	struct sigaction sa = { .sa_sigaction = boost_handler, .sa_flags = SA_SIGINFO };
+	struct storm_arg a = { .tid = gettid() };
+	unsigned long after = (unsigned long)hard_boost_inc + 4;
+	int i, tries, in_slot = 0, at_next = 0;
+	long calls = 0;
+	pthread_t tid;
+
+	ASSERT_EQ(0, probe_sym("p", "boost", self->exe, "hard_boost_inc", NULL));
+	ASSERT_EQ(1, hard_boost_inc(&boost_counter));
+	calls++;
+	ASSERT_TRUE(have_boost_area(getpid())) TH_LOG("no boost area after the first hit");
+	ASSERT_EQ(0, sigaction(SIGRTMIN, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&tid, NULL, storm_sender, &a));
+	while (!__atomic_load_n(&a.done, __ATOMIC_ACQUIRE) || calls < 1000) {
+		hard_boost_inc(&boost_counter);
+		calls++;
+	}
+	ASSERT_EQ(0, pthread_join(tid, NULL));
+	ASSERT_EQ(STORM_SIGNALS, a.sent);
+	for (tries = 0; tries < 1000; tries++) {
+		if (__atomic_load_n(&boost_nrips, __ATOMIC_RELAXED) >= a.sent)
+			break;
+		usleep(1000);
+	}
+	signal(SIGRTMIN, SIG_DFL);
+	for (i = 0; i < boost_nrips && i < BOOST_RIPS; i++) {
+		in_slot += in_uprobes_vma(getpid(), boost_rips[i]) != 0;
+		at_next += boost_rips[i] == after;
+	}
+	TH_LOG("%d signals, %d taken right after the boosted instruction", boost_nrips, at_next);
+	/* Signals sent while a hit is served wait for the copy to run. */
+	EXPECT_LT(0, at_next);
+	EXPECT_EQ(0, in_slot);
+	ASSERT_EQ(a.sent, boost_nrips);
+	ASSERT_EQ(calls + boost_nrips, boost_counter);
+	ASSERT_EQ(calls + boost_nrips, probe_hits("boost"));
+}
+
+/*
+ * A boosted instruction that faults: SIGSEGV for the bad address with RIP
+ * at the probed instruction and one hit per attempt, as for a stepped one.
+ */
+TEST_F(hard, boost_fault)
+{
+	struct sigaction sa = { .sa_sigaction = fault_segv, .sa_flags = SA_SIGINFO };
+	long (*f)(long *p) = OPAQUE(&hard_boost_inc);
+	static int attempt;
+	static long v = 41;
+
+	ASSERT_EQ(0, probe_sym("p", "bfault", self->exe, "hard_boost_inc", NULL));
+	ASSERT_EQ(42, f(&v));
+	ASSERT_TRUE(have_boost_area(getpid()));
+	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, NULL));
+	for (attempt = 0; attempt < 5; attempt++) {
+		memset(&fault_info, 0, sizeof(fault_info));
+		if (!sigsetjmp(fault_env, 1)) {
+			f(OPAQUE((long *)NULL));
+			ASSERT_TRUE(false) TH_LOG("no SIGSEGV");
+		}
+		ASSERT_EQ(NULL, fault_info.addr);
+		ASSERT_EQ(SEGV_MAPERR, fault_info.code);
+		ASSERT_EQ((unsigned long)f, fault_info.rip);
+		ASSERT_EQ(attempt + 2, probe_hits("bfault"));
+	}
+	signal(SIGSEGV, SIG_DFL);
+	ASSERT_EQ(43, f(&v));
+	ASSERT_EQ(7, probe_hits("bfault"));
+}
+
+#define BOOST_CALLS	20000
+
+/*
+ * A tracer interrupts a child that runs a boosted probe in a loop: at no
+ * stop is the child's IP inside [uprobes], and the child's count comes
+ * out right once it is let go.
+ */
+TEST_F_TIMEOUT(hard, boost_ptrace_interrupt, 120)
+{
+	struct user_regs_struct regs;
+	int i, status = 0, stops = 0, in_slot = 0;
+	bool exited = false;
+	pid_t pid;
+
+	ASSERT_EQ(0, probe_sym("p", "bptrace", self->exe, "hard_boost_inc", NULL));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		static long c;
+		long k;
+
+		for (k = 0; k < BOOST_CALLS; k++)
+			hard_boost_inc(&c);
+		_exit(c == BOOST_CALLS ? 0 : 1);
+	}
+	ASSERT_EQ(0, ptrace(PTRACE_SEIZE, pid, NULL, NULL));
+	for (i = 0; i < 300 && !exited; i++) {
+		if (ptrace(PTRACE_INTERRUPT, pid, NULL, NULL))
+			break;
+		status = wait_status(pid);
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			exited = true;
+			break;
+		}
+		if (WIFSTOPPED(status) && !ptrace(PTRACE_GETREGS, pid, NULL, &regs)) {
+			stops++;
+			in_slot += in_uprobes_vma(pid, regs.rip) != 0;
+		}
+		if (i == 299) {
+			ptrace(PTRACE_DETACH, pid, NULL, NULL);
+			break;
+		}
+		ptrace(PTRACE_CONT, pid, NULL, NULL);
+		usleep(200);
+	}
+	if (!exited)
+		status = wait_status(pid);
+	TH_LOG("%d stops", stops);
+	EXPECT_EQ(0, in_slot);
+	ASSERT_TRUE(exited_ok(status)) TH_LOG("child: status %#x", status);
+	ASSERT_EQ(BOOST_CALLS, probe_hits("bptrace"));
+}
+#endif /* __x86_64__ */
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "--loop"))

@@ -153,6 +153,19 @@ hard_last_ret:
 	.globl	hard_page2
 hard_page2:
 
+/*
+ * long hard_boost_inc(long *p): increments *p with a locked add, which is
+ * neither emulated nor RIP-relative, so that a probe on it runs boosted,
+ * and returns the new value; faults on a bad p.
+ */
+	.globl	hard_boost_inc
+	.type	hard_boost_inc, @function
+hard_boost_inc:
+	lock incq (%rdi)
+	movq	(%rdi), %rax
+	ret
+	.size	hard_boost_inc, . - hard_boost_inc
+
 #elif defined(__aarch64__)
 
 /*

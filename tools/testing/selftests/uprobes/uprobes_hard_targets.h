@@ -10,6 +10,7 @@ int hard_fault_load(const int *p);
 int hard_step(int x);
 long hard_straddle(long x);
 int hard_last(int x);
+long hard_boost_inc(long *p);	/* x86-64 only */
 
 extern const char hard_estep_body[], hard_estep_push[], hard_estep_nop[];
 extern const char hard_estep_jmp[], hard_estep_end[];

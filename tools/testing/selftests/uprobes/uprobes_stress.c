@@ -9,7 +9,7 @@
  *                    BPF uprobe_multi link, and other processes fork, exec,
  *                    mmap, mremap, mprotect and munmap the probed file.
  *  xol_overflow:     more threads in a single-step at once than the XOL page
- *                    has slots: 200 threads stepping a probed imul, with
+ *                    has slots: 200 threads stepping a probed load, with
  *                    SCHED_FIFO threads preempting them; threads seen asleep
  *                    at the breakpoint, waiting for a slot, prove it.
  *  kill_stepping:    processes killed (whole, or through one thread) while

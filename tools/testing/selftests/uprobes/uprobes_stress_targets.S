@@ -1,23 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Probe targets for uprobes_stress. Their first instructions are chosen:
- * stress_step starts with one the x86 code single-steps out of line
- * (imul), stress_emul with one it emulates (lea). All of them are position
- * independent, so a copy mapped anywhere from the file runs as well.
+ * stress_step starts with one the x86 code single-steps out of line (a
+ * RIP-relative SSE load: neither emulated nor boosted), stress_emul with
+ * one it emulates (lea). All of them are position independent, and refer
+ * only to their own section, so a copy mapped anywhere from the file runs
+ * as well.
  */
 
 	.text
 
 #if defined(__x86_64__)
 
-/* int stress_step(int x): returns 5 * x + 7; its imul is stepped in an XOL slot. */
+/*
+ * int stress_step(int x): returns 5 * x + 7; its first instruction, which
+ * only clobbers %xmm1, is stepped in an XOL slot.
+ */
 	.globl	stress_step
 	.type	stress_step, @function
 stress_step:
+	movdqu	stress_step_k(%rip), %xmm1
 	imull	$5, %edi, %eax
 	addl	$7, %eax
 	ret
 	.size	stress_step, . - stress_step
+	.p2align 4
+stress_step_k:
+	.zero	16
 
 /* int stress_emul(int x): returns 2 * x + 3; its lea is emulated. */
 	.globl	stress_emul
