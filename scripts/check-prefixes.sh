@@ -18,8 +18,10 @@ quick=
 [ "${1:-}" = --quick ] && quick=1
 tree=$BUILD/prefix
 fy=$TOP/config/uprobes.config fn=$BUILD/prefix-n.config
+# UPROBE_EVENTS defaults to y and selects UPROBES: it must be said n too.
 sed -e 's/^CONFIG_UPROBES=y$/# CONFIG_UPROBES is not set/' \
-	-e '/^CONFIG_UPROBE_EVENTS=y$/d' -e '/^CONFIG_UPROBES_KUNIT_TEST=y$/d' "$fy" > "$fn"
+	-e 's/^CONFIG_UPROBE_EVENTS=y$/# CONFIG_UPROBE_EVENTS is not set/' \
+	-e '/^CONFIG_UPROBES_KUNIT_TEST=y$/d' "$fy" > "$fn"
 result() { if [ "$2" = 0 ]; then echo "@@ ok $1"; else echo "@@ fail $1${3:+ # $3}"; fi; }
 
 # The base tree's callers of the uprobes API (include/linux/uprobes.h).
@@ -53,7 +55,7 @@ objects() {
 	for f in $files; do
 		case $f in
 		tools/*|Documentation/*|*_test.c) continue ;;
-		*.c) [ -f "$tree/$f" ] && built "$f" && echo "${f%.c}.o" ;;
+		*.c) if [ -f "$tree/$f" ] && built "$f"; then echo "${f%.c}.o"; fi ;;
 		esac
 	done | sort -u
 }
