@@ -11,7 +11,8 @@ run: kernel initramfs
 
 check: kernel initramfs selftests
 	scripts/check-series.sh > $(B)/host-results
-	scripts/check-prefixes.sh --quick >> $(B)/host-results
+	scripts/check-prefixes.sh --quick >> $(B)/host-results || \
+		echo "@@ fail prefix/run # check-prefixes.sh stopped with $$?" >> $(B)/host-results
 	scripts/coverage.sh >> $(B)/host-results
 	scripts/boot.sh $(B)/obj/vmlinux $(CURDIR)/guest/check.sh $(B)/check.log
 	scripts/report.sh $(B)/check.log $(B)/host-results
