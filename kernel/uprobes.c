@@ -74,6 +74,7 @@
 #include <linux/sched/coredump.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
 #include <linux/export.h>
 #include <linux/rmap.h>
 #include <linux/memcontrol.h>
@@ -81,6 +82,7 @@
 #include <linux/swap.h>
 #include <linux/slab.h>
 #include <linux/rbtree.h>
+#include <linux/hash.h>
 #include <linux/refcount.h>
 #include <linux/srcu.h>
 #include <linux/rculist.h>
@@ -133,7 +135,10 @@ struct xol_bitmap {
  * instructions of one mm, each followed by a jump back, in BOOST_PAGES
  * pages mapped at @base.  Slot i runs the instruction of @key[i] (the
  * probe's arch_uprobe.insn) probed at @vaddr[i], @ilen[i] bytes long.
- * Slots are only ever added, under @lock, and published by @nr.
+ * Slots are only ever added, under @lock, and published by @nr.  A hit
+ * finds its slot through @hash: open addressing on the probed address,
+ * each entry a slot number plus one, 0 for none; entries are only ever
+ * added, and the table is twice the slots, so a walk ends at an empty one.
  */
 #define BOOST_SLOT_BYTES	64		/* a run half and a hold half */
 #define BOOST_HALF		(BOOST_SLOT_BYTES / 2)
@@ -141,6 +146,8 @@ struct xol_bitmap {
 #define BOOST_SIZE		PAGE_ALIGN(BOOST_SLOTS * BOOST_SLOT_BYTES)
 #define BOOST_PAGES		(BOOST_SIZE / PAGE_SIZE)
 #define BOOST_KEY_BYTES		sizeof_field(struct arch_uprobe, insn)
+#define BOOST_HASH_BITS		9
+#define BOOST_HASH		BIT(BOOST_HASH_BITS)
 
 struct boost_area {
 	unsigned long		base;
@@ -151,7 +158,10 @@ struct boost_area {
 	unsigned long		vaddr[BOOST_SLOTS];
 	u8			ilen[BOOST_SLOTS];
 	u8			key[BOOST_SLOTS][BOOST_KEY_BYTES];
+	u16			hash[BOOST_HASH];	/* release/acquire */
 };
+
+static_assert(BOOST_SLOTS < BOOST_HASH && BOOST_SLOTS < U16_MAX);
 
 /* The per-mm page that holds the trampoline and the stepped copies. */
 struct xol_area {
@@ -2897,19 +2907,47 @@ static unsigned long boost_slot_addr(struct boost_area *ba, unsigned int slot)
 	return ba->base + slot * BOOST_SLOT_BYTES;
 }
 
-/* The slot of @ba that runs @aup's instruction probed at @vaddr, or -1. */
+/*
+ * The slot of @ba that runs @aup's instruction probed at @vaddr, or -1.
+ * On every boosted hit: a hash walk, so that the cost does not grow with
+ * the number of sites the mm has boosted.
+ */
 static int boost_find(struct boost_area *ba, struct arch_uprobe *aup,
 		      unsigned long vaddr)
 {
-	/* Pairs with the release in boost_add(): the slot is written. */
-	unsigned int i, nr = smp_load_acquire(&ba->nr);
+	unsigned int h = hash_long(vaddr, BOOST_HASH_BITS), n, e;
 
-	for (i = 0; i < nr; i++) {
-		if (ba->vaddr[i] == vaddr &&
-		    !memcmp(ba->key[i], &aup->insn, BOOST_KEY_BYTES))
-			return i;
+	for (n = 0; n < BOOST_HASH; n++, h = (h + 1) & (BOOST_HASH - 1)) {
+		/* Pairs with the release in boost_add(): the slot is written. */
+		e = smp_load_acquire(&ba->hash[h]);
+		if (!e)
+			break;
+		if (ba->vaddr[e - 1] == vaddr &&
+		    !memcmp(ba->key[e - 1], &aup->insn, BOOST_KEY_BYTES))
+			return e - 1;
 	}
 	return -1;
+}
+
+/*
+ * Make slot @slot, the next one, whose image is written, the one for the
+ * instruction @key probed at @vaddr, @len bytes long.  Under @ba->lock.
+ */
+static void boost_publish(struct boost_area *ba, unsigned int slot,
+			  unsigned long vaddr, unsigned int len, const void *key)
+{
+	unsigned int h = hash_long(vaddr, BOOST_HASH_BITS);
+
+	ba->vaddr[slot] = vaddr;
+	ba->ilen[slot] = len;
+	memcpy(ba->key[slot], key, BOOST_KEY_BYTES);
+	/* Pairs with the acquire in boost_slot_of(). */
+	smp_store_release(&ba->nr, slot + 1);
+	/* Fewer slots than entries: there is an empty one. */
+	while (ba->hash[h])
+		h = (h + 1) & (BOOST_HASH - 1);
+	/* Pairs with the acquire in boost_find(). */
+	smp_store_release(&ba->hash[h], slot + 1);
 }
 
 /* Write a slot for @aup's instruction at @vaddr; its number or -errno. */
@@ -2938,11 +2976,7 @@ static int boost_add(struct boost_area *ba, struct arch_uprobe *aup,
 	uaddr = boost_slot_addr(ba, slot);
 	arch_uprobe_copy_ixol(ba->pages[(uaddr - ba->base) >> PAGE_SHIFT], uaddr,
 			      image, sizeof(image));
-	ba->vaddr[slot] = vaddr;
-	ba->ilen[slot] = len;
-	memcpy(ba->key[slot], &aup->insn, BOOST_KEY_BYTES);
-	/* Pairs with the acquires in boost_find() and boost_slot_of(). */
-	smp_store_release(&ba->nr, slot + 1);
+	boost_publish(ba, slot, vaddr, len, &aup->insn);
 out:
 	mutex_unlock(&ba->lock);
 	return slot;

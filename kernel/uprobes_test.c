@@ -552,14 +552,10 @@ static void boost_slot_test(struct kunit *test)
 	ba->base = 0x7f0000000000UL;
 	memset(&a.insn, 0x11, sizeof(a.insn));
 	memset(&b.insn, 0x22, sizeof(b.insn));
-	ba->vaddr[0] = 0x401000;
-	ba->ilen[0] = 3;
-	memcpy(ba->key[0], &a.insn, BOOST_KEY_BYTES);
+	boost_publish(ba, 0, 0x401000, 3, &a.insn);
 	/* the same address with another instruction (a new mapping there) */
-	ba->vaddr[1] = 0x401000;
-	ba->ilen[1] = 4;
-	memcpy(ba->key[1], &b.insn, BOOST_KEY_BYTES);
-	ba->nr = 2;
+	boost_publish(ba, 1, 0x401000, 4, &b.insn);
+	KUNIT_EXPECT_EQ(test, ba->nr, 2U);
 
 	KUNIT_EXPECT_EQ(test, boost_find(ba, &a, 0x401000), 0);
 	KUNIT_EXPECT_EQ(test, boost_find(ba, &b, 0x401000), 1);
@@ -581,6 +577,32 @@ static void boost_slot_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, boost_slot_of(ba, boost_slot_addr(ba, 2), &slot, &off));
 	KUNIT_EXPECT_FALSE(test, boost_slot_of(ba, ba->base - 1, &slot, &off));
 	KUNIT_EXPECT_FALSE(test, boost_slot_of(ba, ba->base + BOOST_SIZE, &slot, &off));
+}
+
+/*
+ * A full area: every slot is found through the hash, collisions and the
+ * wrap at the end of the table included, and a site never added is not.
+ */
+static void boost_full_test(struct kunit *test)
+{
+	struct boost_area *ba = kunit_kzalloc(test, sizeof(*ba), GFP_KERNEL);
+	struct arch_uprobe a = {};
+	unsigned int i, n;
+
+	KUNIT_ASSERT_NOT_NULL(test, ba);
+	memset(&a.insn, 0x90, sizeof(a.insn));
+	/* addresses a page apart: few low bits for the hash to spread */
+	for (i = 0; i < BOOST_SLOTS; i++)
+		boost_publish(ba, i, 0x400000UL + i * PAGE_SIZE, 1, &a.insn);
+	KUNIT_EXPECT_EQ(test, ba->nr, (unsigned int)BOOST_SLOTS);
+	for (i = 0; i < BOOST_SLOTS; i++)
+		KUNIT_EXPECT_EQ(test, boost_find(ba, &a, 0x400000UL + i * PAGE_SIZE), (int)i);
+	KUNIT_EXPECT_EQ(test, boost_find(ba, &a, 0x400000UL + BOOST_SLOTS * PAGE_SIZE), -1);
+	KUNIT_EXPECT_EQ(test, boost_find(ba, &a, 0x400001UL), -1);
+	/* one entry per slot */
+	for (i = 0, n = 0; i < BOOST_HASH; i++)
+		n += !!ba->hash[i];
+	KUNIT_EXPECT_EQ(test, n, (unsigned int)BOOST_SLOTS);
 }
 
 static struct return_instance *ret_group_seen[4];
@@ -675,6 +697,7 @@ static struct kunit_case uprobes_core_cases[] = {
 	KUNIT_CASE(ret_group_test),
 	KUNIT_CASE(bp_replay_test),
 	KUNIT_CASE(boost_slot_test),
+	KUNIT_CASE(boost_full_test),
 	{}
 };
 

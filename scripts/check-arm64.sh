@@ -24,6 +24,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -q >/dev/null
 	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 fi
+command -v "${cross}gcc" >/dev/null || die "no ${cross}gcc: the package install failed"
 mkdir -p "$a/pkg" "$a/tests" "$obj"
 if [ ! -x "$a/pkg/bin/busybox" ]; then
 	say "fetching busybox-static:arm64"

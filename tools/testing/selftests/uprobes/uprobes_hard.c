@@ -2221,6 +2221,42 @@ TEST_F(hard, boost_fault)
 	ASSERT_EQ(7, probe_hits("bfault"));
 }
 
+#define MANY_SITES	300	/* imuls in hard_boost_many */
+#define MANY_CALLS	20
+
+/*
+ * More boostable sites in one process than its boost area has slots (256):
+ * the first sites hit get slots, the others are stepped, and every hit
+ * counts once and computes the right product, through all of them.
+ */
+TEST_F_TIMEOUT(hard, boost_many_sites, 120)
+{
+	unsigned int (*f)(unsigned int x) = OPAQUE(&hard_boost_many);
+	unsigned long off, first = hard_boost_many_first - (const char *)hard_boost_many;
+	unsigned int want, x;
+	char name[32];
+	int i;
+
+	ASSERT_EQ(0, elf_sym_offset(self->exe, "hard_boost_many", &off));
+	for (i = 0; i < MANY_SITES; i++) {
+		snprintf(name, sizeof(name), "many%d", i);
+		ASSERT_EQ(0, probe_add_enable("p", name, self->exe, off + first + 3 * i, NULL))
+			TH_LOG("probe %d", i);
+	}
+	for (x = 1; x <= MANY_CALLS; x++) {
+		for (i = 0, want = x; i < MANY_SITES; i++)
+			want *= 3;
+		ASSERT_EQ(want, f(x)) TH_LOG("call %u", x);
+	}
+	ASSERT_TRUE(have_boost_area(getpid()));
+	for (i = 0; i < MANY_SITES; i++) {
+		snprintf(name, sizeof(name), "many%d", i);
+		EXPECT_EQ(MANY_CALLS, probe_hits(name)) TH_LOG("probe %d", i);
+		EXPECT_EQ(0, probe_enable(name, 0));
+		EXPECT_EQ(0, probe_del(name));
+	}
+}
+
 #define BOOST_CALLS	20000
 
 /*

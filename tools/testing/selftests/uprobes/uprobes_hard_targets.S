@@ -166,6 +166,23 @@ hard_boost_inc:
 	ret
 	.size	hard_boost_inc, . - hard_boost_inc
 
+/*
+ * unsigned int hard_boost_many(unsigned int x): x * 3^300, by 300 imuls
+ * (boosted, three bytes each) from hard_boost_many_first on: more
+ * boostable sites than a boost area has slots.
+ */
+	.globl	hard_boost_many
+	.type	hard_boost_many, @function
+hard_boost_many:
+	movl	%edi, %eax
+	.globl	hard_boost_many_first
+hard_boost_many_first:
+	.rept	300
+	imull	$3, %eax, %eax
+	.endr
+	ret
+	.size	hard_boost_many, . - hard_boost_many
+
 #elif defined(__aarch64__)
 
 /*

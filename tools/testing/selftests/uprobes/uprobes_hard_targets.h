@@ -11,6 +11,8 @@ int hard_step(int x);
 long hard_straddle(long x);
 int hard_last(int x);
 long hard_boost_inc(long *p);	/* x86-64 only */
+unsigned int hard_boost_many(unsigned int x);	/* x86-64 only */
+extern const char hard_boost_many_first[];
 
 extern const char hard_estep_body[], hard_estep_push[], hard_estep_nop[];
 extern const char hard_estep_jmp[], hard_estep_end[];
