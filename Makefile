@@ -62,6 +62,12 @@ check-prefixes: series
 check-arm64: series
 	scripts/check-arm64.sh
 
+# Compile-tests the core on powerpc and riscv (cross gcc, tinyconfig +
+# config/cross*.config, W=1 on our files). Not part of `make check`.
+.PHONY: check-cross
+check-cross: series
+	scripts/check-cross.sh
+
 # The BPF selftests that attach uprobes (test_progs, clang-19), on stock
 # 6.12 and on ours, side by side. Not part of `make check`.
 .PHONY: check-bpf
