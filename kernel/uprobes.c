@@ -2687,6 +2687,24 @@ static void bp_replay_mark(struct uprobe_task *ut, struct pt_regs *regs)
 	pt->replay_regs = *regs;
 }
 
+/**
+ * arch_uprobe_regs_match - do two register sets hold the same user state?
+ * @a: registers noted at one trap
+ * @b: registers of a later trap
+ *
+ * Used to recognise a hit that is retried (see struct probe_task).  The
+ * default compares all of &struct pt_regs; an architecture whose pt_regs
+ * also records how the kernel was entered overrides it, since the trap
+ * that notes a retry and the trap of the retry may differ in that.
+ *
+ * Return: true if @a and @b are the same user register state.
+ */
+bool __weak arch_uprobe_regs_match(const struct pt_regs *a,
+				   const struct pt_regs *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
 /* Is this hit the one bp_replay_mark() noted?  Either way, forget it. */
 static bool bp_replay_take(struct uprobe_task *ut, struct pt_regs *regs,
 			   unsigned long bp_addr)
@@ -2697,7 +2715,7 @@ static bool bp_replay_take(struct uprobe_task *ut, struct pt_regs *regs,
 	if (likely(!pt->replay_vaddr))
 		return false;
 	replay = pt->replay_vaddr == bp_addr &&
-		 !memcmp(&pt->replay_regs, regs, sizeof(*regs));
+		 arch_uprobe_regs_match(&pt->replay_regs, regs);
 	pt->replay_vaddr = 0;
 	return replay;
 }
@@ -2829,16 +2847,19 @@ static vm_fault_t boost_page_fault(const struct vm_special_mapping *sm,
 }
 
 /*
- * User space unmapped the area, or part of it, maybe to map something else
- * there: stop sending hits to it and translating IPs in it.  vm_mm is the
- * mm even at exit, when the area may already be gone.
+ * User space unmapped the area, maybe to map something else there: stop
+ * sending hits to it and translating IPs in it.  Only the VMA at the
+ * area's own address counts: a refused mremap() (xol_page_mremap()) closes
+ * the new VMA it had set up, while the area stays where it was, in use.
+ * Special mappings cannot be split, so that VMA is always the whole area.
+ * vm_mm is the mm even at exit, when the area may already be gone.
  */
 static void boost_area_close(const struct vm_special_mapping *sm,
 			     struct vm_area_struct *vma)
 {
 	struct boost_area *ba = boost_area_of(vma->vm_mm);
 
-	if (ba)
+	if (ba && vma->vm_start == ba->base)
 		WRITE_ONCE(ba->gone, true);
 }
 
@@ -3111,18 +3132,31 @@ static void boost_release(struct uprobe_task *ut)
  * half) is pending: then it is delivered at the probed address at once,
  * not after running the instruction again in the hold half, where it may
  * not fault any more, or touch a poisoned page a second time.  Delivering
- * it there is right whatever raised it: the instruction has not run.
+ * it there is right: the instruction has not run.  Such a signal comes
+ * from the kernel (si_code > 0) and is never blocked (force_sig_fault()
+ * unblocks it); the same signal number sent by another task, or left
+ * pending while blocked, is an ordinary asynchronous signal and is held
+ * like the others, so that the instruction runs once and the probe does
+ * not fire again.
  */
 static bool boost_sync_signal_pending(void)
 {
 	struct sighand_struct *sighand = current_sighand();
-	sigset_t *pending = &current->pending.signal;
-	bool sync;
+	struct sigqueue *q;
+	bool sync = false;
+	int sig;
 
 	spin_lock_irq(&sighand->siglock);
-	sync = sigismember(pending, SIGSEGV) || sigismember(pending, SIGBUS) ||
-	       sigismember(pending, SIGILL) || sigismember(pending, SIGTRAP) ||
-	       sigismember(pending, SIGFPE) || sigismember(pending, SIGSYS);
+	list_for_each_entry(q, &current->pending.list, list) {
+		sig = q->info.si_signo;
+		if (!SI_FROMKERNEL(&q->info) || sigismember(&current->blocked, sig))
+			continue;
+		if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+		    sig == SIGTRAP || sig == SIGFPE || sig == SIGSYS) {
+			sync = true;
+			break;
+		}
+	}
 	spin_unlock_irq(&sighand->siglock);
 	return sync;
 }

@@ -506,9 +506,10 @@ static void rinst_pool_test(struct kunit *test)
 
 /*
  * A hit put back at its breakpoint (no XOL slot, a fix-up to retry) is
- * recognised once, by address and stack pointer, and only by the same
- * task state: another address, another stack or a second trap runs the
- * handlers again.
+ * recognised once, by its address and the user registers (see
+ * arch_uprobe_regs_match()), and only by the same task state: another
+ * address, another stack, another register value or a second trap runs
+ * the handlers again.
  */
 static void bp_replay_test(struct kunit *test)
 {
@@ -533,6 +534,17 @@ static void bp_replay_test(struct kunit *test)
 	bp_replay_mark(ut, &regs);
 	KUNIT_EXPECT_TRUE(test, bp_replay_take(ut, &regs, 0x401000));
 	KUNIT_EXPECT_FALSE(test, bp_replay_take(ut, &regs, 0x401000));
+#ifdef CONFIG_X86_64
+	/* How the kernel was entered is not user state (FRED's cs/ss)... */
+	bp_replay_mark(ut, &regs);
+	regs.cs ^= 0x10000;
+	regs.orig_ax = -1;
+	KUNIT_EXPECT_TRUE(test, bp_replay_take(ut, &regs, 0x401000));
+	/* ... a general register is. */
+	bp_replay_mark(ut, &regs);
+	regs.ax++;
+	KUNIT_EXPECT_FALSE(test, bp_replay_take(ut, &regs, 0x401000));
+#endif
 	utask_free(ut);
 }
 

@@ -55,6 +55,7 @@
 #include <asm/insn.h>
 #include <asm/insn-eval.h>
 #include <asm/msr.h>
+#include <asm/pkru.h>
 #include <asm/shstk.h>
 #include <asm/text-patching.h>
 
@@ -465,22 +466,29 @@ static unsigned long ua_sext(unsigned long val, unsigned int size)
 
 /*
  * EFLAGS exactly as the CPU computes them, undefined ones (AF of the
- * logical operations) included: execute the very operation on the operand
- * values here and take the flags it leaves.  Register operands only, so
- * the operand size follows from the C type and needs no suffix; the stack
- * is ours to push on (the kernel has no red zone).  The unsigned long
- * case is 64-bit on 64-bit kernels, which alone run 64-bit tasks.
+ * logical operations, OF of a multi-bit shift) included: execute the very
+ * operation on the operand values here and take the flags it leaves.  It
+ * starts from the task's arithmetic flags (@flags on entry), with the
+ * kernel's own IF, AC and DF kept, so that a flag the CPU leaves alone is
+ * the task's, as it would be natively; the kernel's flags are put back
+ * after.  Register operands only, so the operand size follows from the C
+ * type and needs no suffix; the stack is ours to push on (the kernel has
+ * no red zone).  The unsigned long case is 64-bit on 64-bit kernels, which
+ * alone run 64-bit tasks.
  */
+#define UA_ASM_FLAGS(op, dst, flags, ...)				\
+	asm("pushf\n\tpush %[f]\n\tpopf\n\t" op				\
+	    "\n\tpushf\n\tpop %[f]\n\tpopf"				\
+	    : [d] "+q" (dst),						\
+	      [f] "+r" (flags)						\
+	    : __VA_ARGS__ : "cc")
+
 #define UA_ASM(op, type, dst, src, flags)				\
-	asm(op "\n\tpushf\n\tpop %[f]"					\
-	    : [d] "+q" (dst), [f] "=r" (flags)				\
-	    : [s] "q" ((type)(src)) : "cc")
+	UA_ASM_FLAGS(op, dst, flags, [s] "q" ((type)(src)))
 
 /* Shifts and rotates: the count goes in %cl, as the instruction wants */
 #define UA_ASM_CL(op, type, dst, src, flags)				\
-	asm(op "\n\tpushf\n\tpop %[f]"					\
-	    : [d] "+q" (dst), [f] "=r" (flags)				\
-	    : "c" ((u8)(src)) : "cc")
+	UA_ASM_FLAGS(op, dst, flags, "c" ((u8)(src)))
 
 /*
  * @op names the destination %[d] and, for binary operations, %[s] (or
@@ -490,22 +498,29 @@ static unsigned long ua_sext(unsigned long val, unsigned int size)
 static unsigned long ua_##name(unsigned long d, unsigned long s,	\
 			       unsigned int size, unsigned long *flags)	\
 {									\
+	unsigned long f = (native_save_fl() & ~UA_ARITH_FLAGS) |	\
+			  (*flags & UA_ARITH_FLAGS);			\
 	u8 b = d;							\
 	u16 w = d;							\
 	u32 l = d;							\
 									\
 	switch (size) {							\
 	case 1:								\
-		asm_op(op, u8, b, s, *flags);				\
-		return b;						\
+		asm_op(op, u8, b, s, f);				\
+		d = b;							\
+		break;							\
 	case 2:								\
-		asm_op(op, u16, w, s, *flags);				\
-		return w;						\
+		asm_op(op, u16, w, s, f);				\
+		d = w;							\
+		break;							\
 	case 4:								\
-		asm_op(op, u32, l, s, *flags);				\
-		return l;						\
+		asm_op(op, u32, l, s, f);				\
+		d = l;							\
+		break;							\
+	default:							\
+		asm_op(op, unsigned long, d, s, f);			\
 	}								\
-	asm_op(op, unsigned long, d, s, *flags);			\
+	*flags = f;							\
 	return d;							\
 }
 
@@ -539,8 +554,9 @@ static const ua_fn ua_arith_fns[] = {
 };
 
 /*
- * Result of an arithmetic @op on @d and @s, and in *@flags the EFLAGS it
- * leaves (none for NOT).
+ * Result of an arithmetic @op on @d and @s; *@flags holds the task's
+ * EFLAGS on entry and the EFLAGS the operation leaves on return (none for
+ * NOT).
  */
 static unsigned long ua_arith(u8 op, unsigned long d, unsigned long s,
 			      unsigned int size, unsigned long *flags)
@@ -816,6 +832,7 @@ static bool alu_emulate(struct arch_uprobe *aup, struct pt_regs *regs)
 		res = ua_cond(regs->flags, aup->alu.cc);
 		break;
 	default:
+		flags = regs->flags;
 		res = ua_arith(op, dst, src, size, &flags);
 		break;
 	}
@@ -1088,14 +1105,18 @@ int arch_uprobe_boost_image(struct arch_uprobe *aup, unsigned long vaddr,
  * Not while the task is single-stepped (by a debugger or itself: the step
  * trap must come after the original instruction, from the step path),
  * nor with data breakpoints armed (a hit in the copy would be reported
- * inside it), nor for a task that is not in 64-bit mode now.
+ * inside it), nor for a task that is not in 64-bit mode now, nor while
+ * the task's PKRU denies reads of protection key 0: the jump back loads
+ * its target from the copy's page, which has key 0.  PKRU is switched
+ * eagerly with the task, so RDPKRU reads the task's own value here.
  *
  * Return: true to run the copy.
  */
 bool arch_uprobe_boost_now(struct arch_uprobe *aup, struct pt_regs *regs)
 {
 	return aup->ops == &boost_xol_ops && user_64bit_mode(regs) &&
-	       !(regs->flags & X86_EFLAGS_TF) && !ua_watchpoints_armed();
+	       !(regs->flags & X86_EFLAGS_TF) && !ua_watchpoints_armed() &&
+	       __pkru_allows_read(read_pkru(), 0);
 }
 
 /**
@@ -1126,6 +1147,23 @@ void arch_uprobe_boost_hold(bool hold)
 bool arch_uprobe_xol_was_trapped(struct task_struct *t)
 {
 	return t->thread.trap_nr != UPROBE_TRAP_NR;
+}
+
+/**
+ * arch_uprobe_regs_match - do two register sets hold the same user state?
+ * @a: registers noted at one trap
+ * @b: registers of a later trap
+ *
+ * The general registers, the IP, the flags and the stack pointer.  Not
+ * orig_ax, and not cs and ss, where FRED keeps the event type and vector:
+ * a retry noted at a #DB is taken again at a #BP.
+ *
+ * Return: true if @a and @b are the same user register state.
+ */
+bool arch_uprobe_regs_match(const struct pt_regs *a, const struct pt_regs *b)
+{
+	return !memcmp(a, b, offsetof(struct pt_regs, orig_ax)) &&
+	       a->ip == b->ip && a->flags == b->flags && a->sp == b->sp;
 }
 
 /**

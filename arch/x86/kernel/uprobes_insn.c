@@ -815,6 +815,24 @@ static bool uprobe_setup_alu(struct arch_uprobe *aup, struct insn *insn, bool x8
 	return true;
 }
 
+/* WRPKRU, and XRSTOR/XRSTORS, which restore PKRU with the other state. */
+static bool uprobe_insn_writes_pkru(struct insn *insn)
+{
+	u8 modrm = insn->modrm.bytes[0];
+
+	if (insn->opcode.nbytes != 2 || insn->opcode.bytes[0] != 0x0f)
+		return false;
+	switch (insn->opcode.bytes[1]) {
+	case 0x01:			/* 0f 01 ef: wrpkru */
+		return modrm == 0xef;
+	case 0xae:			/* 0f ae /5, memory: xrstor */
+	case 0xc7:			/* 0f c7 /3, memory: xrstors */
+		return X86_MODRM_MOD(modrm) != 3 &&
+		       X86_MODRM_REG(modrm) == (insn->opcode.bytes[1] == 0xae ? 5 : 3);
+	}
+	return false;
+}
+
 /**
  * uprobe_insn_classify - decide once how a probed instruction is executed
  * @aup: @aup->insn holds the bytes at the probe; the rest of @aup (but
@@ -894,9 +912,11 @@ int uprobe_insn_classify(struct arch_uprobe *aup, bool x86_64, bool vc,
 	 * to the next instruction.  Refused instructions (system calls,
 	 * far transfers, iret, mov to %ss, what the kernel emulates on #GP)
 	 * never get here.  64-bit tasks only: the jump back is an absolute
-	 * indirect one.
+	 * indirect one, which loads its target from the copy's page; so not
+	 * what may change PKRU either, which could deny that load.
 	 */
-	if (x86_64 && aup->defparam.fixups == UPROBE_FIX_IP)
+	if (x86_64 && aup->defparam.fixups == UPROBE_FIX_IP &&
+	    !uprobe_insn_writes_pkru(&insn))
 		return UPROBE_INSN_BOOST;
 	return UPROBE_INSN_STEP;
 }
