@@ -3004,13 +3004,14 @@ out:
 }
 
 /*
- * Is @vaddr inside current's restartable sequence?  Then the task must not
- * run the instruction elsewhere: preempted in the copy, it would not have
- * the sequence aborted.  An rseq area that cannot be read counts as inside.
- * Not covered: a boosted instruction that itself stores the rseq_cs of a
- * sequence starting right after it; preempted at the jump back, the task
- * would have that sequence cleared rather than aborted.  The stores that
- * librseq and glibc use are moves, which are emulated, not boosted.
+ * Is @vaddr inside current's restartable sequence?  Then the instruction
+ * is not boosted: preempted in a hold half before the instruction ran, the
+ * task is reported to rseq at @vaddr (uprobe_settle_ip()), and an abort
+ * would take it out of the hold without releasing it.  An rseq area that
+ * cannot be read counts as inside.  A boosted instruction
+ * that itself stores the rseq_cs of a sequence starting right after it is
+ * fine: preempted at the jump back, the task is moved on to that start
+ * first, and the sequence is aborted as it would be natively.
  */
 static bool boost_in_rseq(unsigned long vaddr)
 {
@@ -3202,6 +3203,46 @@ static bool boost_deny_signal(struct pt_regs *regs)
 	instruction_pointer_set(regs, orig);
 	boost_release(ut);
 	return false;
+}
+
+/**
+ * uprobe_settle_ip - current's user IP as its program would see it
+ * @regs: current's user registers, on the way back to user mode
+ *
+ * For code that judges a task by its user IP, as rseq does when it decides
+ * whether a preempted task was inside a critical section: an IP in the
+ * boost area is not an address of the program.  If the copied instruction
+ * has run (the task is at the jump back, or at the breakpoint that ends a
+ * hold half), the task is moved on to the next original instruction, which
+ * is all that the jump or the breakpoint had left to do, and released from
+ * the hold.  If it has not run, the task stays in the copy and the probed
+ * address is returned: boost_in_rseq() kept it outside any critical
+ * section, and only the instruction itself could have changed that.
+ *
+ * Return: the task's user IP, translated out of the boost area.
+ */
+unsigned long uprobe_settle_ip(struct pt_regs *regs)
+{
+	unsigned long ip = instruction_pointer(regs), orig;
+	struct uprobe_task *ut = current->utask;
+	unsigned int slot, off;
+	struct boost_area *ba;
+
+	if (!ut || !user_mode(regs) || !boost_locate(ip, &ba, &slot, &off))
+		return ip;
+	orig = boost_orig_addr(ba, slot, off);
+	if (!orig)
+		return ip;	/* inside an instruction: the program went there */
+	if (off == 0 || off == BOOST_HALF)
+		return orig;	/* not run yet */
+	if (off == BOOST_HALF + ba->ilen[slot]) {
+		if (!to_probe_task(ut)->boost_hold)
+			return ip;	/* not a hold of ours: let the int3 trap */
+		boost_release(ut);
+		xol_release_signals();
+	}
+	instruction_pointer_set(regs, orig);
+	return orig;
 }
 
 /* The breakpoint of a hold half: the held instruction has run. */
