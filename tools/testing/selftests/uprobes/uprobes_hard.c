@@ -618,15 +618,24 @@ struct storm_arg {
 	pid_t tid;
 	int sent;
 	int done;
+	int signo;		/* default SIGRTMIN */
+	const int *handled;	/* if set, one signal at a time: wait for it */
 };
 
-/* Queues STORM_SIGNALS real-time signals (they are never merged) at tid. */
+/*
+ * Queues STORM_SIGNALS real-time signals (they are never merged) at tid;
+ * or, with ->handled, sends ->signo and waits for the handler each time.
+ */
 static void *storm_sender(void *p)
 {
 	struct storm_arg *a = p;
+	int tries;
 
 	while (a->sent < STORM_SIGNALS) {
-		if (syscall(SYS_tgkill, getpid(), a->tid, SIGRTMIN) == 0)
+		for (tries = 0; a->handled && tries < 100000 &&
+		     __atomic_load_n(a->handled, __ATOMIC_RELAXED) < a->sent; tries++)
+			sched_yield();
+		if (syscall(SYS_tgkill, getpid(), a->tid, a->signo ?: SIGRTMIN) == 0)
 			a->sent++;
 		else if (errno == EAGAIN)
 			usleep(1000);
@@ -2194,6 +2203,44 @@ TEST_F_TIMEOUT(hard, boost_signal_storm, 120)
 	ASSERT_EQ(a.sent, boost_nrips);
 	ASSERT_EQ(calls + boost_nrips, boost_counter);
 	ASSERT_EQ(calls + boost_nrips, probe_hits("boost"));
+}
+
+/*
+ * SIGSEGV sent by another thread (si_code SI_TKILL), one at a time, while
+ * this one calls the boosted probe in a loop: not a fault of the copied
+ * instruction but an asynchronous signal like any other, it waits for the
+ * instruction to run, and no call is counted twice.
+ */
+TEST_F_TIMEOUT(hard, boost_sigsegv_from_thread, 120)
+{
+	struct sigaction sa = { .sa_sigaction = boost_handler, .sa_flags = SA_SIGINFO };
+	struct storm_arg a = { .tid = gettid(), .signo = SIGSEGV, .handled = &boost_nrips };
+	int i, in_slot = 0;
+	long calls = 0;
+	pthread_t tid;
+
+	boost_nrips = 0;
+	boost_counter = 0;
+	ASSERT_EQ(0, probe_sym("p", "bsegv", self->exe, "hard_boost_inc", NULL));
+	ASSERT_EQ(1, hard_boost_inc(&boost_counter));
+	calls++;
+	ASSERT_TRUE(have_boost_area(getpid()));
+	ASSERT_EQ(0, sigaction(SIGSEGV, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&tid, NULL, storm_sender, &a));
+	while (!__atomic_load_n(&a.done, __ATOMIC_ACQUIRE) || calls < 1000) {
+		hard_boost_inc(&boost_counter);
+		calls++;
+	}
+	ASSERT_EQ(0, pthread_join(tid, NULL));
+	storm_drain(&boost_nrips, a.sent);
+	signal(SIGSEGV, SIG_DFL);
+	ASSERT_EQ(STORM_SIGNALS, a.sent);
+	for (i = 0; i < boost_nrips && i < BOOST_RIPS; i++)
+		in_slot += in_uprobes_vma(getpid(), boost_rips[i]) != 0;
+	EXPECT_EQ(0, in_slot);
+	ASSERT_EQ(a.sent, boost_nrips);
+	ASSERT_EQ(calls + boost_nrips, boost_counter);
+	ASSERT_EQ(calls + boost_nrips, probe_hits("bsegv"));
 }
 
 /*
