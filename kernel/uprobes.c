@@ -3005,10 +3005,10 @@ out:
 
 /*
  * Is @vaddr inside current's restartable sequence?  Then the instruction
- * is not boosted: preempted in a hold half before the instruction ran, the
- * task is reported to rseq at @vaddr (uprobe_settle_ip()), and an abort
- * would take it out of the hold without releasing it.  An rseq area that
- * cannot be read counts as inside.  A boosted instruction
+ * is stepped, not boosted: rseq would abort a task in the copy right (see
+ * uprobe_settle_ip()), but keeping a sequence's instructions at their own
+ * addresses costs one step and leaves nothing to translate.  An rseq area
+ * that cannot be read counts as inside.  A boosted instruction
  * that itself stores the rseq_cs of a sequence starting right after it is
  * fine: preempted at the jump back, the task is moved on to that start
  * first, and the sequence is aborted as it would be natively.
@@ -3142,21 +3142,35 @@ static void boost_release(struct uprobe_task *ut)
  */
 static bool boost_sync_signal_pending(void)
 {
+	const unsigned long fault_sigs = sigmask(SIGSEGV) | sigmask(SIGBUS) |
+		sigmask(SIGILL) | sigmask(SIGTRAP) | sigmask(SIGFPE) | sigmask(SIGSYS);
 	struct sighand_struct *sighand = current_sighand();
+	unsigned long cand, queued = 0;
 	struct sigqueue *q;
 	bool sync = false;
 	int sig;
 
 	spin_lock_irq(&sighand->siglock);
-	list_for_each_entry(q, &current->pending.list, list) {
-		sig = q->info.si_signo;
-		if (!SI_FROMKERNEL(&q->info) || sigismember(&current->blocked, sig))
-			continue;
-		if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
-		    sig == SIGTRAP || sig == SIGFPE || sig == SIGSYS) {
-			sync = true;
-			break;
+	/* Faults are raised at the thread, never at the process. */
+	cand = current->pending.signal.sig[0] & ~current->blocked.sig[0] & fault_sigs;
+	if (cand) {
+		list_for_each_entry(q, &current->pending.list, list) {
+			sig = q->info.si_signo;
+			if (sig >= _NSIG_BPW || !(cand & sigmask(sig)))
+				continue;
+			if (SI_FROMKERNEL(&q->info)) {
+				sync = true;
+				break;
+			}
+			queued |= sigmask(sig);
 		}
+		/*
+		 * A pending bit without an entry: the sigqueue could not be
+		 * allocated, and where it came from is unknown.  Take it for
+		 * the fault it most likely is.
+		 */
+		if (cand & ~queued)
+			sync = true;
 	}
 	spin_unlock_irq(&sighand->siglock);
 	return sync;
@@ -3215,9 +3229,10 @@ static bool boost_deny_signal(struct pt_regs *regs)
  * has run (the task is at the jump back, or at the breakpoint that ends a
  * hold half), the task is moved on to the next original instruction, which
  * is all that the jump or the breakpoint had left to do, and released from
- * the hold.  If it has not run, the task stays in the copy and the probed
- * address is returned: boost_in_rseq() kept it outside any critical
- * section, and only the instruction itself could have changed that.
+ * the hold.  If it has not run, the probed address is returned, and a held
+ * task is released back to the start of the copy, so that the caller may
+ * move it elsewhere.  Task context only, on the way back to user mode: it
+ * may take current's siglock.
  *
  * Return: the task's user IP, translated out of the boost area.
  */
@@ -3228,13 +3243,27 @@ unsigned long uprobe_settle_ip(struct pt_regs *regs)
 	unsigned int slot, off;
 	struct boost_area *ba;
 
+	lockdep_assert_irqs_enabled();
 	if (!ut || !user_mode(regs) || !boost_locate(ip, &ba, &slot, &off))
 		return ip;
 	orig = boost_orig_addr(ba, slot, off);
 	if (!orig)
 		return ip;	/* inside an instruction: the program went there */
-	if (off == 0 || off == BOOST_HALF)
+	if (off == 0)
 		return orig;	/* not run yet */
+	if (off == BOOST_HALF) {
+		/*
+		 * Held, not run yet: back to the run half, so that an abort
+		 * of the sequence does not leave the hold armed; a signal
+		 * still pending holds the task again.
+		 */
+		if (to_probe_task(ut)->boost_hold) {
+			instruction_pointer_set(regs, boost_slot_addr(ba, slot));
+			boost_release(ut);
+			xol_release_signals();
+		}
+		return orig;
+	}
 	if (off == BOOST_HALF + ba->ilen[slot]) {
 		if (!to_probe_task(ut)->boost_hold)
 			return ip;	/* not a hold of ours: let the int3 trap */

@@ -537,7 +537,8 @@ static void bp_replay_test(struct kunit *test)
 #ifdef CONFIG_X86_64
 	/* How the kernel was entered is not user state (FRED's cs/ss)... */
 	bp_replay_mark(ut, &regs);
-	regs.cs ^= 0x10000;
+	regs.csx ^= BIT_ULL(16);	/* FRED's stack level */
+	regs.ssx ^= 3ULL << 32;		/* FRED's event vector */
 	regs.orig_ax = -1;
 	KUNIT_EXPECT_TRUE(test, bp_replay_take(ut, &regs, 0x401000));
 	/* ... a general register is. */

@@ -1108,15 +1108,29 @@ int arch_uprobe_boost_image(struct arch_uprobe *aup, unsigned long vaddr,
  * inside it), nor for a task that is not in 64-bit mode now, nor while
  * the task's PKRU denies reads of protection key 0: the jump back loads
  * its target from the copy's page, which has key 0.  PKRU is switched
- * eagerly with the task, so RDPKRU reads the task's own value here.
+ * eagerly with the task, so RDPKRU reads the task's own value here.  A
+ * process that has allocated protection keys, or made a mapping
+ * execute-only, may have given the copies' page another key
+ * (pkey_mprotect(), mprotect(PROT_EXEC)): it is not boosted at all.
  *
  * Return: true to run the copy.
  */
 bool arch_uprobe_boost_now(struct arch_uprobe *aup, struct pt_regs *regs)
 {
-	return aup->ops == &boost_xol_ops && user_64bit_mode(regs) &&
-	       !(regs->flags & X86_EFLAGS_TF) && !ua_watchpoints_armed() &&
-	       __pkru_allows_read(read_pkru(), 0);
+	if (aup->ops != &boost_xol_ops || !user_64bit_mode(regs) ||
+	    (regs->flags & X86_EFLAGS_TF) || ua_watchpoints_armed())
+		return false;
+#ifdef CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS
+	if (cpu_feature_enabled(X86_FEATURE_OSPKE)) {
+		struct mm_struct *mm = current->mm;
+
+		if (READ_ONCE(mm->context.pkey_allocation_map) != 1 ||
+		    READ_ONCE(mm->context.execute_only_pkey) != -1 ||
+		    !__pkru_allows_read(read_pkru(), 0))
+			return false;
+	}
+#endif
+	return true;
 }
 
 /**
